@@ -1,0 +1,186 @@
+// The lab's stack configuration: one typed module that reads, defaults and validates every key in the
+// project namespace. It imports nothing from Pulumi so the tests and tools can use the same rules.
+
+export const PROJECT = "serverless-patterns-lab";
+
+/** Settings shared by every pattern that consumes an SQS queue with a Lambda function. */
+export interface ConsumerSettings {
+    /** Lambda timeout. AWS limit 1–900 s. */
+    functionTimeoutSeconds: number;
+    /** Lambda memory. AWS limit 128–10,240 MB. */
+    memorySizeMb: number;
+    /** Records per invocation. AWS limit 1–10,000 (standard queue); > 10 needs a batching window ≥ 1 s. */
+    batchSize: number;
+    /** How long the poller gathers a batch. AWS limit 0–300 s. */
+    maximumBatchingWindowSeconds: number;
+    /** Concurrent invocations this event source may drive: the queue's backpressure. AWS limit 2–1,000. */
+    maximumConcurrency: number;
+    /** Receives before SQS moves a message to the DLQ. AWS limit 1–1,000; AWS recommends ≥ 5. */
+    maxReceiveCount: number;
+    /** Source queue visibility timeout; undefined means 6 × function timeout + batching window. */
+    visibilityTimeoutSeconds?: number;
+    /** Source queue retention; shorter than the DLQ's 14 days so redriven messages are not lost. */
+    messageRetentionSeconds: number;
+    /** Alarm when the oldest message in the source queue is older than this. */
+    oldestMessageAgeAlarmSeconds: number;
+}
+
+/** AWS-recommended defaults, each with the rule it follows. */
+export const CONSUMER_DEFAULTS: Readonly<ConsumerSettings> = {
+    functionTimeoutSeconds: 30,
+    memorySizeMb: 256,
+    batchSize: 10, // the event source mapping default
+    maximumBatchingWindowSeconds: 0, // deliver as soon as a batch is available
+    maximumConcurrency: 10, // bounds downstream load without the throttling that reserved concurrency causes
+    maxReceiveCount: 5, // "at least 5": AWS Lambda developer guide, SQS error handling
+    messageRetentionSeconds: 4 * 24 * 3600, // the SQS default
+    oldestMessageAgeAlarmSeconds: 300,
+};
+
+/** DLQ retention: the SQS maximum, so the DLQ always outlives its source (standard queues keep the enqueue time). */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+/** SQS maximum visibility timeout (12 h). */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+
+/** Visibility timeout of a queue consumed by Lambda: 6 × function timeout + batching window (AWS Lambda developer guide, SQS). */
+export function recommendedVisibilityTimeout(s: Pick<ConsumerSettings, "functionTimeoutSeconds" | "maximumBatchingWindowSeconds">): number {
+    return 6 * s.functionTimeoutSeconds + s.maximumBatchingWindowSeconds;
+}
+
+export type ToggleKey = "queueWorker" | "fanOut" | "eventRouting" | "idempotentConsumer";
+export const TOGGLES: readonly ToggleKey[] = ["queueWorker", "fanOut", "eventRouting", "idempotentConsumer"];
+
+/** CloudWatch Logs accepts only these retention values (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export interface LabConfig {
+    toggles: Record<ToggleKey, boolean>;
+    queueWorker: ConsumerSettings;
+    /** Days every function's log group keeps its events. */
+    logRetentionDays: number;
+    /** Optional address subscribed to the alarm topic (the subscription must be confirmed by mail). */
+    alarmEmail?: string;
+}
+
+/** A configuration value the program cannot use. The message is one line: key, value given, what is allowed. */
+export class ConfigError extends Error {
+    constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
+        super(`Invalid config ${PROJECT}:${key} = ${JSON.stringify(value)}: allowed ${allowed}`);
+        this.name = "ConfigError";
+    }
+}
+
+interface IntRule { min: number; max: number; why: string }
+
+const CONSUMER_RULES: Record<keyof ConsumerSettings, IntRule> = {
+    functionTimeoutSeconds: { min: 1, max: 900, why: "Lambda timeout" },
+    memorySizeMb: { min: 128, max: 10_240, why: "Lambda memory" },
+    batchSize: { min: 1, max: 10_000, why: "SQS event source mapping" },
+    maximumBatchingWindowSeconds: { min: 0, max: 300, why: "SQS event source mapping" },
+    maximumConcurrency: { min: 2, max: 1000, why: "SQS event source mapping" },
+    maxReceiveCount: { min: 1, max: 1000, why: "SQS redrive policy" },
+    visibilityTimeoutSeconds: { min: 0, max: MAX_VISIBILITY_TIMEOUT_SECONDS, why: "SQS visibility timeout" },
+    messageRetentionSeconds: { min: 60, max: DLQ_RETENTION_SECONDS - 1, why: "shorter than the DLQ's 14 days" },
+    oldestMessageAgeAlarmSeconds: { min: 60, max: DLQ_RETENTION_SECONDS, why: "alarm threshold" },
+};
+
+function integerIn(key: string, value: unknown, rule: IntRule): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < rule.min || value > rule.max) {
+        throw new ConfigError(key, value, `an integer ${rule.min}–${rule.max} (${rule.why})`);
+    }
+    return value;
+}
+
+function parseBoolean(key: string, raw: string): boolean {
+    if (raw === "true") return true;
+    if (raw === "false") return false;
+    throw new ConfigError(key, raw, "true or false");
+}
+
+function parseObject(key: string, raw: string): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        throw new ConfigError(key, raw, "a JSON object, e.g. set with `pulumi config set --path " + key + ".batchSize 10`");
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new ConfigError(key, parsed, "an object");
+    }
+    return parsed as Record<string, unknown>;
+}
+
+/** Validates a consumer settings object and fills in the defaults. */
+export function parseConsumerSettings(key: string, given: Record<string, unknown>): ConsumerSettings {
+    const fields = Object.keys(CONSUMER_RULES) as (keyof ConsumerSettings)[];
+    for (const field of Object.keys(given)) {
+        if (!fields.includes(field as keyof ConsumerSettings)) {
+            throw new ConfigError(`${key}.${field}`, given[field], `one of the fields ${fields.join(", ")}`);
+        }
+    }
+    const settings: ConsumerSettings = { ...CONSUMER_DEFAULTS };
+    for (const field of fields) {
+        if (given[field] !== undefined) {
+            settings[field] = integerIn(`${key}.${field}`, given[field], CONSUMER_RULES[field]);
+        }
+    }
+    if (settings.batchSize > 10 && settings.maximumBatchingWindowSeconds < 1) {
+        throw new ConfigError(`${key}.batchSize`, settings.batchSize,
+            "at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)");
+    }
+    const visibility = settings.visibilityTimeoutSeconds;
+    if (visibility !== undefined && visibility <= settings.functionTimeoutSeconds) {
+        throw new ConfigError(`${key}.visibilityTimeoutSeconds`, visibility,
+            `more than functionTimeoutSeconds (${settings.functionTimeoutSeconds}); AWS recommends ${recommendedVisibilityTimeout(settings)}`);
+    }
+    if (visibility === undefined && recommendedVisibilityTimeout(settings) > MAX_VISIBILITY_TIMEOUT_SECONDS) {
+        throw new ConfigError(`${key}.functionTimeoutSeconds`, settings.functionTimeoutSeconds, "a value whose 6 × timeout + batching window fits the 12 h visibility timeout maximum");
+    }
+    return settings;
+}
+
+type Reader = (key: string, raw: string, into: LabConfig) => void;
+
+const READERS: Record<string, Reader> = {
+    ...Object.fromEntries(TOGGLES.map((t): [string, Reader] => [t, (key, raw, into) => { into.toggles[t] = parseBoolean(key, raw); }])),
+    queueWorkerSettings: (key, raw, into) => { into.queueWorker = parseConsumerSettings(key, parseObject(key, raw)); },
+    logRetentionDays: (key, raw, into) => {
+        const days = Number(raw);
+        if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days) || raw.trim() === "") {
+            throw new ConfigError(key, raw, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention)`);
+        }
+        into.logRetentionDays = days;
+    },
+    alarmEmail: (key, raw, into) => {
+        if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw)) throw new ConfigError(key, raw, "an e-mail address");
+        into.alarmEmail = raw;
+    },
+};
+
+/** Every key this project reads; anything else in the namespace is a typo and stops the program. */
+export const CONFIG_KEYS = Object.keys(READERS);
+
+export function defaultConfig(): LabConfig {
+    return {
+        toggles: { queueWorker: false, fanOut: false, eventRouting: false, idempotentConsumer: false },
+        queueWorker: { ...CONSUMER_DEFAULTS },
+        logRetentionDays: 30,
+    };
+}
+
+/**
+ * Reads the project's keys out of the whole stack configuration (`pulumi.runtime.allConfig()`: "project:key" → string;
+ * objects arrive as JSON). Keys of other namespaces (aws:region, …) are left to their owners.
+ */
+export function parseLabConfig(all: Record<string, string>, project: string = PROJECT): LabConfig {
+    const config = defaultConfig();
+    const prefix = `${project}:`;
+    for (const fullKey of Object.keys(all).sort()) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        const read = READERS[key];
+        if (!read) throw new ConfigError(key, all[fullKey], `no such key; the keys are ${CONFIG_KEYS.join(", ")}`);
+        read(key, all[fullKey], config);
+    }
+    return config;
+}

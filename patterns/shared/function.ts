@@ -1,0 +1,110 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricAlarm } from "./alarms";
+import { handlerArchive } from "./bundle";
+import { AllowStatement, policyDocument } from "./iam";
+
+/** CloudWatch namespace of the handlers' EMF metrics. */
+export const METRICS_NAMESPACE = "ServerlessPatternsLab";
+
+export interface ObservedFunctionArgs {
+    /** Folder under functions/ holding the handler's index.ts. */
+    handler: string;
+    description: string;
+    timeoutSeconds: number;
+    memorySizeMb: number;
+    /** Permissions beyond writing its own logs, each on exact ARNs. */
+    statements: pulumi.Input<AllowStatement>[];
+    environment?: Record<string, pulumi.Input<string>>;
+    logRetentionDays: number;
+    alarmTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * A Lambda function (Node.js 22, arm64, esbuild bundle) with its own log group, created first and set as the
+ * function's JSON log destination so Lambda never creates one the stack does not own; a role allowed exactly
+ * what `statements` list plus writing to that log group; and Errors and Throttles alarms.
+ */
+export class ObservedFunction extends pulumi.ComponentResource {
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly role: aws.iam.Role;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    readonly function: aws.lambda.Function;
+    readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
+    readonly throttlesAlarm: aws.cloudwatch.MetricAlarm;
+
+    constructor(name: string, args: ObservedFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("serverless-patterns-lab:shared:ObservedFunction", name, {}, opts);
+        if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 1 || args.timeoutSeconds > 900) {
+            throw new Error(`${name}: timeoutSeconds ${args.timeoutSeconds} is outside 1–900`);
+        }
+        const child = { parent: this };
+
+        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            name: `/aws/lambda/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+            retentionInDays: args.logRetentionDays,
+        }, child);
+
+        this.role = new aws.iam.Role(`${name}-role`, {
+            description: `Execution role of ${name}: its own log group and the listed resources only`,
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+        }, child);
+
+        this.rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
+            role: this.role.id,
+            policy: policyDocument([
+                // The group exists already, so no logs:CreateLogGroup; streams live under "<group arn>:*".
+                { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${this.logGroup.arn}:*`] },
+                ...args.statements,
+            ]),
+        }, child);
+
+        this.function = new aws.lambda.Function(name, {
+            description: args.description,
+            runtime: aws.lambda.Runtime.NodeJS22dX,
+            architectures: ["arm64"],
+            handler: "index.handler",
+            code: handlerArchive(args.handler),
+            role: this.role.arn,
+            timeout: args.timeoutSeconds,
+            memorySize: args.memorySizeMb,
+            environment: {
+                variables: {
+                    NODE_OPTIONS: "--enable-source-maps",
+                    POWERTOOLS_SERVICE_NAME: name,
+                    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+                    ...args.environment,
+                },
+            },
+            loggingConfig: {
+                logFormat: "JSON",
+                logGroup: this.logGroup.name,
+                applicationLogLevel: "INFO",
+                systemLogLevel: "WARN",
+            },
+        }, { parent: this, dependsOn: [this.logGroup, this.rolePolicy] });
+
+        this.errorsAlarm = metricAlarm(`${name}-errors`, {
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: this.function.name },
+            statistic: "Sum",
+            threshold: 0,
+            description: `${name} failed invocations (a thrown error or timeout, not a partial batch failure): see its log group.`,
+        }, args.alarmTopicArn, child);
+
+        this.throttlesAlarm = metricAlarm(`${name}-throttles`, {
+            namespace: "AWS/Lambda",
+            metricName: "Throttles",
+            dimensions: { FunctionName: this.function.name },
+            statistic: "Sum",
+            threshold: 0,
+            description: `${name} invocations were throttled: account or reserved concurrency is exhausted.`,
+        }, args.alarmTopicArn, child);
+
+        this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn });
+    }
+}

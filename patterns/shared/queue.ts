@@ -1,0 +1,123 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DLQ_RETENTION_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS } from "../config";
+import { metricAlarm } from "./alarms";
+import { allowServiceFromSource, denyInsecureTransport } from "./iam";
+
+/** Lets an AWS service (SNS, EventBridge) send to the queue on behalf of one source ARN only. */
+export interface ServiceSender {
+    /** Statement id, unique within the queue policy. */
+    sid: string;
+    /** e.g. "sns.amazonaws.com", "events.amazonaws.com" */
+    service: string;
+    /** The topic or rule ARN the service must be acting for (`aws:SourceArn`). */
+    sourceArn: pulumi.Input<string>;
+}
+
+export interface QueueWithDlqArgs {
+    /** Source queue visibility timeout; consumers pass 6 × function timeout + batching window. */
+    visibilityTimeoutSeconds: number;
+    /** Source queue retention; must be shorter than the DLQ's 14 days. Default: the SQS default, 4 days. */
+    messageRetentionSeconds?: number;
+    /** Receives before SQS moves a message to the DLQ. Default 5 (AWS: at least 5). */
+    maxReceiveCount?: number;
+    /** Threshold of the source's ApproximateAgeOfOldestMessage alarm. Default 300 s. */
+    oldestMessageAgeAlarmSeconds?: number;
+    /** The stack's alarm topic. */
+    alarmTopicArn: pulumi.Input<string>;
+    /** Services allowed to send to the source queue. */
+    senders?: ServiceSender[];
+    /** Services allowed to send to the DLQ (e.g. an SNS subscription's or EventBridge target's redrive). */
+    deadLetterSenders?: ServiceSender[];
+}
+
+/**
+ * An SQS queue with its dead-letter queue, both encrypted (SSE-SQS, which SNS and EventBridge can publish to,
+ * unlike alias/aws/sqs), TLS-only, with the DLQ accepting redrives from this source only, and two alarms:
+ * any message in the DLQ, and the source's oldest message too old.
+ */
+export class QueueWithDlq extends pulumi.ComponentResource {
+    readonly queue: aws.sqs.Queue;
+    readonly deadLetterQueue: aws.sqs.Queue;
+    readonly queuePolicy: aws.sqs.QueuePolicy;
+    readonly deadLetterQueuePolicy: aws.sqs.QueuePolicy;
+    readonly redriveAllowPolicy: aws.sqs.RedriveAllowPolicy;
+    readonly deadLetterAlarm: aws.cloudwatch.MetricAlarm;
+    readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
+
+    constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("serverless-patterns-lab:shared:QueueWithDlq", name, {}, opts);
+        const retention = args.messageRetentionSeconds ?? 4 * 24 * 3600;
+        const maxReceiveCount = args.maxReceiveCount ?? 5;
+        if (retention >= DLQ_RETENTION_SECONDS) {
+            // A standard queue keeps the original enqueue time in the DLQ: a source retention ≥ the DLQ's loses redriven messages.
+            throw new Error(`${name}: messageRetentionSeconds ${retention} must be shorter than the DLQ retention ${DLQ_RETENTION_SECONDS}`);
+        }
+        if (args.visibilityTimeoutSeconds < 0 || args.visibilityTimeoutSeconds > MAX_VISIBILITY_TIMEOUT_SECONDS) {
+            throw new Error(`${name}: visibilityTimeoutSeconds ${args.visibilityTimeoutSeconds} is outside 0–${MAX_VISIBILITY_TIMEOUT_SECONDS}`);
+        }
+        if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+            throw new Error(`${name}: maxReceiveCount ${maxReceiveCount} is outside 1–1000`);
+        }
+        const child = { parent: this };
+
+        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
+            messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+            sqsManagedSseEnabled: true,
+        }, child);
+
+        this.queue = new aws.sqs.Queue(name, {
+            visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
+            messageRetentionSeconds: retention,
+            sqsManagedSseEnabled: true,
+            redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount }),
+        }, child);
+
+        // Separate resource: the DLQ cannot name its source inline without a create-time cycle.
+        this.redriveAllowPolicy = new aws.sqs.RedriveAllowPolicy(`${name}-dlq-redrive-allow`, {
+            queueUrl: this.deadLetterQueue.url,
+            redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] }),
+        }, child);
+
+        this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
+        this.deadLetterQueuePolicy = queuePolicy(`${name}-dlq-policy`, this.deadLetterQueue, args.deadLetterSenders ?? [], child);
+
+        this.deadLetterAlarm = metricAlarm(`${name}-dlq-depth`, {
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: this.deadLetterQueue.name },
+            statistic: "Maximum",
+            threshold: 0,
+            description: `Messages are waiting in the DLQ of ${name}: inspect them, fix the cause, then redrive.`,
+        }, args.alarmTopicArn, child);
+
+        this.oldestMessageAlarm = metricAlarm(`${name}-oldest-message-age`, {
+            namespace: "AWS/SQS",
+            metricName: "ApproximateAgeOfOldestMessage",
+            dimensions: { QueueName: this.queue.name },
+            statistic: "Maximum",
+            threshold: args.oldestMessageAgeAlarmSeconds ?? 300,
+            description: `The oldest message of ${name} waits longer than the threshold: consumers are failing, throttled or too slow.`,
+        }, args.alarmTopicArn, child);
+
+        this.registerOutputs({
+            queueUrl: this.queue.url,
+            queueArn: this.queue.arn,
+            deadLetterQueueUrl: this.deadLetterQueue.url,
+            deadLetterQueueArn: this.deadLetterQueue.arn,
+        });
+    }
+}
+
+function queuePolicy(name: string, queue: aws.sqs.Queue, senders: ServiceSender[], opts: pulumi.CustomResourceOptions): aws.sqs.QueuePolicy {
+    return new aws.sqs.QueuePolicy(name, {
+        queueUrl: queue.url,
+        policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+                denyInsecureTransport("sqs:*", queue.arn),
+                ...senders.map((s) => allowServiceFromSource(s.sid, s.service, "sqs:SendMessage", queue.arn, s.sourceArn)),
+            ],
+        }),
+    }, opts);
+}

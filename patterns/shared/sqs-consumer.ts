@@ -1,0 +1,83 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConsumerSettings, recommendedVisibilityTimeout } from "../config";
+import { ObservedFunction } from "./function";
+import { AllowStatement, SQS_CONSUME_ACTIONS } from "./iam";
+import { QueueWithDlq, ServiceSender } from "./queue";
+
+export interface SqsConsumerArgs {
+    /** Folder under functions/ holding the handler. */
+    handler: string;
+    description: string;
+    settings: ConsumerSettings;
+    logRetentionDays: number;
+    alarmTopicArn: pulumi.Input<string>;
+    /** Permissions the handler needs beyond consuming its queue. */
+    statements?: pulumi.Input<AllowStatement>[];
+    environment?: Record<string, pulumi.Input<string>>;
+    /** Services allowed to send to the queue / to its DLQ. */
+    senders?: ServiceSender[];
+    deadLetterSenders?: ServiceSender[];
+}
+
+/**
+ * A queue with its DLQ consumed by a function through an event source mapping that reports batch item
+ * failures, so one bad record does not send its batch-mates back to the queue.
+ */
+export class SqsConsumer extends pulumi.ComponentResource {
+    readonly queue: QueueWithDlq;
+    readonly function: ObservedFunction;
+    readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+    readonly visibilityTimeoutSeconds: number;
+
+    constructor(name: string, args: SqsConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("serverless-patterns-lab:shared:SqsConsumer", name, {}, opts);
+        const s = args.settings;
+        // 6 × function timeout + batching window: AWS Lambda developer guide, SQS. Shorter and a slow batch
+        // becomes visible again while still running, and is processed twice.
+        this.visibilityTimeoutSeconds = s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s);
+        if (this.visibilityTimeoutSeconds <= s.functionTimeoutSeconds) {
+            throw new Error(`${name}: visibilityTimeoutSeconds ${this.visibilityTimeoutSeconds} must be greater than functionTimeoutSeconds ${s.functionTimeoutSeconds}`);
+        }
+        if (s.batchSize > 10 && s.maximumBatchingWindowSeconds < 1) {
+            throw new Error(`${name}: batchSize ${s.batchSize} > 10 needs maximumBatchingWindowSeconds ≥ 1`);
+        }
+        const child = { parent: this };
+
+        this.queue = new QueueWithDlq(name, {
+            visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
+            messageRetentionSeconds: s.messageRetentionSeconds,
+            maxReceiveCount: s.maxReceiveCount,
+            oldestMessageAgeAlarmSeconds: s.oldestMessageAgeAlarmSeconds,
+            alarmTopicArn: args.alarmTopicArn,
+            senders: args.senders,
+            deadLetterSenders: args.deadLetterSenders,
+        }, child);
+
+        this.function = new ObservedFunction(`${name}-fn`, {
+            handler: args.handler,
+            description: args.description,
+            timeoutSeconds: s.functionTimeoutSeconds,
+            memorySizeMb: s.memorySizeMb,
+            statements: [
+                { Sid: "ConsumeQueue", Action: SQS_CONSUME_ACTIONS, Resource: [this.queue.queue.arn] },
+                ...(args.statements ?? []),
+            ],
+            // The handler calls a failure on the last allowed receive "poison".
+            environment: { MAX_RECEIVE_COUNT: String(s.maxReceiveCount), ...args.environment },
+            logRetentionDays: args.logRetentionDays,
+            alarmTopicArn: args.alarmTopicArn,
+        }, child);
+
+        this.eventSourceMapping = new aws.lambda.EventSourceMapping(`${name}-esm`, {
+            eventSourceArn: this.queue.queue.arn,
+            functionName: this.function.function.arn,
+            batchSize: s.batchSize,
+            maximumBatchingWindowInSeconds: s.maximumBatchingWindowSeconds,
+            functionResponseTypes: ["ReportBatchItemFailures"],
+            scalingConfig: { maximumConcurrency: s.maximumConcurrency },
+        }, { parent: this, dependsOn: [this.function.rolePolicy] }); // the mapping checks the role can receive
+
+        this.registerOutputs({});
+    }
+}

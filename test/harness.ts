@@ -1,0 +1,191 @@
+// Runs the lab's Pulumi program in-process under mocks and records every resource it registers, with the
+// inputs, parent, dependencies and property dependencies the engine would see.
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../patterns/config";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+export const STACK = "test";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    urn: string;
+    custom: boolean;
+    parent: string;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    /** Inputs as the program passed them (outputs resolved). */
+    inputs: Record<string, any>;
+    /** State the mock returned: inputs plus the ids, names and ARNs AWS would assign. */
+    state: Record<string, any>;
+}
+
+export interface ProgramRun {
+    resources: RecordedResource[];
+    /** The program's stack outputs, resolved. */
+    outputs: Record<string, any>;
+    /** The error that stopped the program, if it stopped. */
+    error?: Error;
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+function shortHash(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, 7);
+}
+
+/** The ids and attributes AWS assigns on create, for the types the lab uses. */
+function physicalState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+    const autoName = `${name}-${shortHash(type + name)}`;
+    const physical: string = inputs.name ?? (inputs.fifoQueue || inputs.fifoTopic ? `${autoName}.fifo` : autoName);
+    const arn = (service: string, resource: string, region = REGION) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+    switch (type) {
+        case "aws:sqs/queue:Queue": {
+            const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${physical}`;
+            return { id: url, state: { name: physical, arn: arn("sqs", physical), url } };
+        }
+        case "aws:lambda/function:Function":
+            return { id: physical, state: { name: physical, arn: arn("lambda", `function:${physical}`), invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn("lambda", `function:${physical}`)}/invocations` } };
+        case "aws:iam/role:Role":
+            return { id: physical, state: { name: physical, arn: arn("iam", `role/${physical}`, "") } };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: physical, state: { name: physical, arn: arn("logs", `log-group:${physical}`) } };
+        case "aws:sns/topic:Topic":
+            return { id: arn("sns", physical), state: { name: physical, arn: arn("sns", physical) } };
+        case "aws:kms/key:Key": {
+            const keyId = crypto.createHash("md5").update(name).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+            return { id: keyId, state: { keyId, arn: arn("kms", `key/${keyId}`) } };
+        }
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { id: physical, state: { name: physical, arn: arn("cloudwatch", `alarm:${physical}`) } };
+        case "aws:lambda/eventSourceMapping:EventSourceMapping": {
+            const uuid = crypto.createHash("md5").update(name).digest("hex");
+            return { id: uuid, state: { uuid, arn: arn("lambda", `event-source-mapping:${uuid}`) } };
+        }
+        default:
+            return { id: `${physical}-id`, state: {} };
+    }
+}
+
+class RecordingMocks implements pulumi.runtime.Mocks {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        if (!args.custom) return { id: "", state: {} };
+        const { id, state } = physicalState(args.type, args.name, args.inputs);
+        return { id, state: { ...args.inputs, ...state } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        switch (args.token) {
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST", id: ACCOUNT };
+            case "aws:index/getRegion:getRegion":
+                return { name: REGION, region: REGION, id: REGION, description: "US East (N. Virginia)" };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+            default:
+                throw new Error(`no mock for call ${args.token}`);
+        }
+    }
+}
+
+/** Resolves once every RPC the program started (registrations, invokes) has finished. */
+async function settle(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { getStore } = require("@pulumi/pulumi/runtime/state");
+    const settings = getStore().settings;
+    let done: Promise<void> | undefined;
+    while (done !== settings.rpcDone) {
+        done = settings.rpcDone;
+        await done;
+    }
+}
+
+function resolveOutputs(value: unknown): Promise<any> {
+    return new Promise((resolve) => pulumi.output(value).apply(resolve));
+}
+
+/** Forgets the program's modules so the next require runs it again (the program runs once per import). */
+function forgetProgram(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(path.join(ROOT, "test"))) {
+            delete require.cache[file];
+        }
+    }
+}
+
+/**
+ * Runs `index.ts` with the given project config (values that are not strings are stored as JSON, as
+ * `pulumi config set --path` does) and returns everything it registered.
+ */
+export async function runProgram(config: Record<string, unknown> = {}, options: { preview?: boolean } = {}): Promise<ProgramRun> {
+    const all: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        all[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    await pulumi.runtime.setMocks(new RecordingMocks(), PROJECT, STACK, options.preview ?? false);
+    pulumi.runtime.setAllConfig(all);
+
+    const resources: RecordedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
+        register(req, (err: any, resp: any) => {
+            if (!err) {
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    custom: req.getCustom(),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies,
+                    inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+                    state: pulumi.runtime.deserializeProperties(resp.getObject()),
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    forgetProgram();
+    let program: Record<string, unknown> = {};
+    let error: Error | undefined;
+    try {
+        program = require(path.join(ROOT, "index.ts"));
+    } catch (e) {
+        error = e as Error;
+    }
+    const outputs = error ? {} : await resolveOutputs(program);
+    await settle();
+    return { resources, outputs, error };
+}
+
+/** Query helpers over one run. */
+export class Stack {
+    constructor(readonly run: ProgramRun) {
+        if (run.error) throw run.error;
+    }
+
+    ofType(type: string): RecordedResource[] {
+        return this.run.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource of `type` named `name`; fails loudly when absent or ambiguous. */
+    get(type: string, name: string): RecordedResource {
+        const found = this.run.resources.filter((r) => r.type === type && r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type} named ${name}, found ${found.length}; have: ${this.ofType(type).map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+
+    /** Resources whose parent is `parent` (by URN). */
+    childrenOf(parent: RecordedResource): RecordedResource[] {
+        return this.run.resources.filter((r) => r.parent === parent.urn);
+    }
+}
