@@ -104,7 +104,7 @@ async function settle(): Promise<void> {
 }
 
 function resolveOutputs(value: unknown): Promise<any> {
-    return new Promise((resolve) => pulumi.output(value).apply(resolve));
+    return new Promise((resolve) => { (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve); });
 }
 
 /** Forgets the program's modules so the next require runs it again (the program runs once per import). */
