@@ -1,0 +1,169 @@
+import { strict as assert } from "assert";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { SQSRecord } from "aws-lambda";
+import { createHandler, OrderMessage, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/queue-worker";
+import { sqsCorrelationId } from "../functions/shared/correlation";
+import { PermanentError } from "../functions/shared/errors";
+import { lambdaContext, sqsEvent, sqsRecord } from "./fixtures/aws-events";
+import { captureOutput, emfLines, logLines } from "./stdout";
+
+/** A handler whose side effects (the demo step, `simulate` included) land in `processed`, with its own Logger and Metrics. */
+function workerUnderTest(processOrder?: ProcessOrder) {
+    const processed: OrderMessage[] = [];
+    const sink: ProcessOrder = processOrder ?? (async (order, logger) => {
+        await demoProcessOrder(order, logger);
+        processed.push(order);
+    });
+    const handler = createHandler({
+        processOrder: sink,
+        logger: new Logger({ serviceName: "queue-worker" }),
+        metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+        maxReceiveCount: 5,
+    });
+    return { handler, processed };
+}
+
+const order = (n: number, extra: Record<string, unknown> = {}) => ({ orderId: `order-${n}`, amount: 10 + n, ...extra });
+
+/** Sum of one metric over the EMF lines (Powertools stores repeated values as an array). */
+function metricTotal(lines: Record<string, any>[], name: string, dimension?: [string, string]): number {
+    return emfLines(lines)
+        .filter((l) => dimension === undefined || l[dimension[0]] === dimension[1])
+        .map((l) => l[name])
+        .filter((v) => v !== undefined)
+        .flatMap((v) => (Array.isArray(v) ? v : [v]))
+        .reduce((a: number, b: number) => a + b, 0);
+}
+
+describe("queue-worker handler", () => {
+    it("processes a whole batch and reports no failures", async () => {
+        const { handler, processed } = workerUnderTest();
+        const records = Array.from({ length: 10 }, (_, i) => sqsRecord(order(i)));
+        const out = await captureOutput(() => handler(sqsEvent(records), lambdaContext()));
+        assert.equal(out.error, undefined);
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        assert.deepEqual(processed.map((o) => o.orderId).sort(), records.map((_, i) => `order-${i}`).sort());
+        assert.equal(metricTotal(out.lines, "RecordsProcessed"), 10);
+    });
+
+    it("reports only the poison record's messageId when one record of ten fails", async () => {
+        const { handler, processed } = workerUnderTest();
+        const records = Array.from({ length: 10 }, (_, i) => sqsRecord(i === 6 ? order(i, { simulate: "crash" }) : order(i)));
+        const out = await captureOutput(() => handler(sqsEvent(records), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: records[6].messageId }] });
+        assert.equal(processed.length, 9);
+        assert.ok(!processed.some((o) => o.orderId === "order-6"));
+        assert.equal(metricTotal(out.lines, "RecordsProcessed"), 9);
+        assert.equal(metricTotal(out.lines, "RecordsFailed", ["errorClass", "transient"]), 1);
+    });
+
+    it("throws FullBatchFailureError when every record fails, so Lambda retries the batch (Powertools' documented default)", async () => {
+        const { handler, processed } = workerUnderTest();
+        const records = Array.from({ length: 3 }, (_, i) => sqsRecord(order(i, { simulate: "transient" })));
+        const out = await captureOutput(() => handler(sqsEvent(records), lambdaContext()));
+        assert.equal(out.result, undefined);
+        assert.equal((out.error as Error).name, "FullBatchFailureError");
+        assert.equal(processed.length, 0);
+        assert.equal(metricTotal(out.lines, "RecordsFailed", ["errorClass", "transient"]), 3);
+    });
+
+    it("classifies a malformed JSON body as permanent, logs it with its correlation ID and reports it", async () => {
+        const { handler } = workerUnderTest();
+        const bad = sqsRecord("{not json", { correlationId: "corr-malformed" });
+        const good = sqsRecord(order(1));
+        const out = await captureOutput(() => handler(sqsEvent([bad, good]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+        const failure = logLines(out.lines).find((l) => l.message === "record failed");
+        assert.ok(failure, "a 'record failed' line");
+        assert.equal(failure.error_class, "permanent");
+        assert.equal(failure.correlation_id, "corr-malformed");
+        assert.equal(failure.message_id, bad.messageId);
+        assert.equal(failure.error.name, "PermanentError");
+        const emf = emfLines(out.lines).find((l) => l.RecordsFailed !== undefined);
+        assert.ok(emf);
+        assert.equal(emf.errorClass, "permanent");
+        assert.equal(emf.correlation_id, "corr-malformed");
+        assert.deepEqual(emf._aws.CloudWatchMetrics[0].Dimensions, [["service", "errorClass"]]);
+        assert.deepEqual(emf._aws.CloudWatchMetrics[0].Metrics, [{ Name: "RecordsFailed", Unit: "Count" }]);
+        assert.equal(emf._aws.CloudWatchMetrics[0].Namespace, "ServerlessPatternsLab");
+    });
+
+    it("calls a failure on the last allowed receive poison", async () => {
+        const { handler } = workerUnderTest();
+        const last = sqsRecord(order(1, { simulate: "transient" }), { receiveCount: 5 });
+        const ok = sqsRecord(order(2));
+        const out = await captureOutput(() => handler(sqsEvent([last, ok]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: last.messageId }] });
+        assert.equal(logLines(out.lines).find((l) => l.message === "record failed")?.error_class, "poison");
+    });
+
+    it("puts each record's own correlation ID on every log line of that record, while records run in parallel", async () => {
+        // Each record logs three lines with yields in between, so the records' work interleaves.
+        const { handler } = workerUnderTest(async (o, logger) => {
+            logger.info("step 1", { orderId: o.orderId });
+            await new Promise((r) => setImmediate(r));
+            logger.info("step 2", { orderId: o.orderId });
+            await Promise.resolve();
+            logger.info("step 3", { orderId: o.orderId });
+        });
+        const records: SQSRecord[] = Array.from({ length: 10 }, (_, i) =>
+            sqsRecord(order(i), i % 3 === 0 ? {} : { correlationId: `corr-${i}` }));
+        const out = await captureOutput(() => handler(sqsEvent(records), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        const lines = logLines(out.lines).filter((l) => l.message.startsWith("step"));
+        assert.equal(lines.length, 30);
+        // The interleaving is real: not all of one record's lines come before the next record's.
+        assert.notDeepEqual(lines.map((l) => l.orderId), [...lines.map((l) => l.orderId)].sort());
+        for (const line of lines) {
+            const i = Number(line.orderId.split("-")[1]);
+            assert.equal(line.message_id, records[i].messageId);
+            assert.equal(line.correlation_id, i % 3 === 0 ? records[i].messageId : `corr-${i}`, `line ${JSON.stringify(line)}`);
+            assert.equal(line.function_name, "queue-worker-fn-2a1c3b3", "Lambda context on every line");
+        }
+    });
+
+    it("publishes one EMF document that CloudWatch can parse", async () => {
+        const { handler } = workerUnderTest();
+        const out = await captureOutput(() => handler(sqsEvent([sqsRecord(order(1)), sqsRecord(order(2))]), lambdaContext()));
+        const processedDocs = emfLines(out.lines).filter((l) => l.RecordsProcessed !== undefined);
+        assert.equal(processedDocs.length, 1);
+        const doc = processedDocs[0];
+        assert.equal(typeof doc._aws.Timestamp, "number");
+        assert.deepEqual(doc._aws.CloudWatchMetrics, [{ Namespace: "ServerlessPatternsLab", Dimensions: [["service"]], Metrics: [{ Name: "RecordsProcessed", Unit: "Count" }] }]);
+        assert.equal(doc.service, "queue-worker");
+    });
+});
+
+describe("parseOrder", () => {
+    const permanent = (body: string, message: string) => assert.throws(() => parseOrder(body), (e: unknown) => e instanceof PermanentError && e.message === message);
+
+    it("accepts a valid order", () => {
+        assert.deepEqual(parseOrder('{"orderId":"o-1","amount":3.5}'), { orderId: "o-1", amount: 3.5 });
+    });
+
+    it("rejects malformed and invalid bodies as permanent, naming the field", () => {
+        permanent("{", "body is not valid JSON");
+        permanent("[1]", "body is not a JSON object");
+        permanent("null", "body is not a JSON object");
+        permanent('{"amount":1}', "orderId is missing or not a string");
+        permanent('{"orderId":"o","amount":-1}', "amount must be a positive number");
+        permanent('{"orderId":"o","amount":"1"}', "amount must be a positive number");
+        permanent('{"orderId":"o","amount":1,"simulate":"boom"}', 'simulate must be "transient" or "crash", got "boom"');
+    });
+});
+
+describe("sqsCorrelationId", () => {
+    const attr = (stringValue: string, dataType = "String") => ({ correlationId: { stringValue, stringListValues: [], binaryListValues: [], dataType } });
+
+    it("reads the correlationId String attribute", () => {
+        assert.equal(sqsCorrelationId(sqsRecord("{}", { messageAttributes: attr("abc-123") })), "abc-123");
+    });
+
+    it("falls back to the messageId when the attribute is missing, empty, not a String, or malformed", () => {
+        for (const messageAttributes of [{}, attr(""), attr("42", "Number"), attr("has space"), attr("x".repeat(129))]) {
+            const record = sqsRecord("{}", { messageAttributes });
+            assert.equal(sqsCorrelationId(record), record.messageId, JSON.stringify(messageAttributes));
+        }
+    });
+});
