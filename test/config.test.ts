@@ -1,0 +1,76 @@
+import { strict as assert } from "assert";
+import { CONSUMER_DEFAULTS, defaultConfig, parseLabConfig } from "../patterns/config";
+import { runProgram } from "./harness";
+
+const P = "serverless-patterns-lab";
+
+describe("config", () => {
+    it("defaults every toggle to false and every setting to the AWS-recommended value", () => {
+        const config = parseLabConfig({ "aws:region": "eu-west-1" });
+        assert.deepEqual(config, defaultConfig());
+        assert.deepEqual(config.toggles, { queueWorker: false, fanOut: false, eventRouting: false, idempotentConsumer: false });
+        assert.equal(config.queueWorker.maxReceiveCount, 5);
+        assert.equal(config.queueWorker.batchSize, 10);
+    });
+
+    it("reads toggles and partial settings objects (as `pulumi config set --path` stores them)", () => {
+        const config = parseLabConfig({
+            [`${P}:queueWorker`]: "true",
+            [`${P}:queueWorkerSettings`]: '{"batchSize":100,"maximumBatchingWindowSeconds":5,"functionTimeoutSeconds":60}',
+            [`${P}:logRetentionDays`]: "14",
+        });
+        assert.equal(config.toggles.queueWorker, true);
+        assert.deepEqual(config.queueWorker, { ...CONSUMER_DEFAULTS, batchSize: 100, maximumBatchingWindowSeconds: 5, functionTimeoutSeconds: 60 });
+        assert.equal(config.logRetentionDays, 14);
+    });
+
+    // Each bad value: the one-line message the user sees, and nothing registered.
+    const invalid: [string, Record<string, unknown>, string][] = [
+        ["a toggle that is not a boolean", { queueWorker: "yes" },
+            `Invalid config ${P}:queueWorker = "yes": allowed true or false`],
+        ["an unknown key (a typo)", { queueWorkr: "true" },
+            `Invalid config ${P}:queueWorkr = "true": allowed no such key; the keys are queueWorker, fanOut, eventRouting, idempotentConsumer, queueWorkerSettings, logRetentionDays, alarmEmail`],
+        ["a batch size above the AWS limit", { queueWorker: true, queueWorkerSettings: { batchSize: 20000 } },
+            `Invalid config ${P}:queueWorkerSettings.batchSize = 20000: allowed an integer 1–10000 (SQS event source mapping)`],
+        ["a batch size over 10 without a batching window", { queueWorkerSettings: { batchSize: 50 } },
+            `Invalid config ${P}:queueWorkerSettings.batchSize = 50: allowed at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)`],
+        ["a batching window over 300 s", { queueWorkerSettings: { maximumBatchingWindowSeconds: 301 } },
+            `Invalid config ${P}:queueWorkerSettings.maximumBatchingWindowSeconds = 301: allowed an integer 0–300 (SQS event source mapping)`],
+        ["a maximum concurrency below 2", { queueWorkerSettings: { maximumConcurrency: 1 } },
+            `Invalid config ${P}:queueWorkerSettings.maximumConcurrency = 1: allowed an integer 2–1000 (SQS event source mapping)`],
+        ["a function timeout over 900 s", { queueWorkerSettings: { functionTimeoutSeconds: 901 } },
+            `Invalid config ${P}:queueWorkerSettings.functionTimeoutSeconds = 901: allowed an integer 1–900 (Lambda timeout)`],
+        ["a function timeout of 0", { queueWorkerSettings: { functionTimeoutSeconds: 0 } },
+            `Invalid config ${P}:queueWorkerSettings.functionTimeoutSeconds = 0: allowed an integer 1–900 (Lambda timeout)`],
+        ["a maxReceiveCount of 0", { queueWorkerSettings: { maxReceiveCount: 0 } },
+            `Invalid config ${P}:queueWorkerSettings.maxReceiveCount = 0: allowed an integer 1–1000 (SQS redrive policy)`],
+        ["a visibility timeout not above the function timeout", { queueWorkerSettings: { visibilityTimeoutSeconds: 30 } },
+            `Invalid config ${P}:queueWorkerSettings.visibilityTimeoutSeconds = 30: allowed more than functionTimeoutSeconds (30); AWS recommends 180`],
+        ["a number given as a string", { queueWorkerSettings: { batchSize: "10" } },
+            `Invalid config ${P}:queueWorkerSettings.batchSize = "10": allowed an integer 1–10000 (SQS event source mapping)`],
+        ["a fractional number", { queueWorkerSettings: { memorySizeMb: 256.5 } },
+            `Invalid config ${P}:queueWorkerSettings.memorySizeMb = 256.5: allowed an integer 128–10240 (Lambda memory)`],
+        ["an unknown settings field", { queueWorkerSettings: { batchSiz: 10 } },
+            `Invalid config ${P}:queueWorkerSettings.batchSiz = 10: allowed one of the fields functionTimeoutSeconds, memorySizeMb, batchSize, maximumBatchingWindowSeconds, maximumConcurrency, maxReceiveCount, visibilityTimeoutSeconds, messageRetentionSeconds, oldestMessageAgeAlarmSeconds`],
+        ["settings that are not JSON", { queueWorkerSettings: "batchSize=10" },
+            `Invalid config ${P}:queueWorkerSettings = "batchSize=10": allowed a JSON object, e.g. set with \`pulumi config set --path queueWorkerSettings.batchSize 10\``],
+        ["settings that are an array", { queueWorkerSettings: [1] },
+            `Invalid config ${P}:queueWorkerSettings = [1]: allowed an object`],
+        ["a source retention not shorter than the DLQ's", { queueWorkerSettings: { messageRetentionSeconds: 1209600 } },
+            `Invalid config ${P}:queueWorkerSettings.messageRetentionSeconds = 1209600: allowed an integer 60–1209599 (shorter than the DLQ's 14 days)`],
+        ["a log retention CloudWatch does not offer", { logRetentionDays: "10" },
+            `Invalid config ${P}:logRetentionDays = "10": allowed one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (CloudWatch Logs retention)`],
+        ["an alarm e-mail that is not an address", { alarmEmail: "ops" },
+            `Invalid config ${P}:alarmEmail = "ops": allowed an e-mail address`],
+    ];
+
+    for (const [what, config, message] of invalid) {
+        it(`stops on ${what}, naming key, value and what is allowed, before registering anything`, async () => {
+            const run = await runProgram({ queueWorker: true, ...config });
+            assert.ok(run.error, "the program stops");
+            assert.equal(run.error.message, message);
+            assert.ok(!run.error.message.includes("\n"), "one line");
+            assert.equal(run.resources.length, 0, `registered: ${run.resources.map((r) => r.name).join(", ")}`);
+        });
+    }
+});
