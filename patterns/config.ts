@@ -152,6 +152,7 @@ const READERS: Record<string, Reader> = {
         into.logRetentionDays = days;
     },
     alarmEmail: (key, raw, into) => {
+        if (raw === "") return; // the Pulumi.yaml default: no subscription
         if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw)) throw new ConfigError(key, raw, "an e-mail address");
         into.alarmEmail = raw;
     },

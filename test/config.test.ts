@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { CONSUMER_DEFAULTS, defaultConfig, parseLabConfig } from "../patterns/config";
+import { CONFIG_KEYS, CONSUMER_DEFAULTS, defaultConfig, parseLabConfig } from "../patterns/config";
 import { runProgram } from "./harness";
 
 const P = "serverless-patterns-lab";
@@ -71,6 +71,38 @@ describe("config", () => {
             assert.equal(run.error.message, message);
             assert.ok(!run.error.message.includes("\n"), "one line");
             assert.equal(run.resources.length, 0, `registered: ${run.resources.map((r) => r.name).join(", ")}`);
+        });
+    }
+});
+
+describe("stack files", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const yaml = require("js-yaml") as typeof import("js-yaml");
+    const fs = require("fs") as typeof import("fs");
+    const load = (file: string) => yaml.load(fs.readFileSync(`${__dirname}/../${file}`, "utf8")) as Record<string, any>;
+    /** How the CLI hands stack config to the program: scalars as strings, objects as JSON. */
+    const asProgramConfig = (config: Record<string, unknown>) => Object.fromEntries(Object.entries(config).map(
+        ([k, v]) => [k.includes(":") ? k : `${P}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+
+    it("Pulumi.yaml declares every scalar key with type, default and description, and the defaults are the program's", () => {
+        const project = load("Pulumi.yaml");
+        assert.equal(project.name, P);
+        const declared = project.config as Record<string, { type: string; default: unknown; description: string }>;
+        const scalarKeys = CONFIG_KEYS.filter((k) => !k.endsWith("Settings"));
+        assert.deepEqual(Object.keys(declared).sort(), [...scalarKeys].sort());
+        for (const [key, schema] of Object.entries(declared)) {
+            assert.ok(["boolean", "integer", "string"].includes(schema.type), key);
+            assert.ok(schema.description.length > 20, key);
+            assert.notEqual(schema.default, undefined, key);
+        }
+        const defaults = Object.fromEntries(Object.entries(declared).map(([k, s]) => [k, s.default]));
+        assert.deepEqual(parseLabConfig(asProgramConfig(defaults)), defaultConfig());
+    });
+
+    for (const file of ["Pulumi.dev.yaml", "Pulumi.local.yaml"]) {
+        it(`${file} is a valid stack that enables the queue worker`, () => {
+            const config = parseLabConfig(asProgramConfig(load(file).config));
+            assert.equal(config.toggles.queueWorker, true);
         });
     }
 });

@@ -1,0 +1,11 @@
+// `npm run bench`: the lab's speed figures. Targets live here, never in test assertions.
+import { coldStart, printColdStart } from "./cold-start";
+
+async function main(): Promise<void> {
+    printColdStart(coldStart());
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
