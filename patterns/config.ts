@@ -47,6 +47,42 @@ export function recommendedVisibilityTimeout(s: Pick<ConsumerSettings, "function
     return 6 * s.functionTimeoutSeconds + s.maximumBatchingWindowSeconds;
 }
 
+/** Fan-out subscribers: consumers, plus how SNS delivers to their queues. */
+export interface FanOutSettings extends ConsumerSettings {
+    /** Deliver the published message as the SQS body with its attributes as SQS attributes (no SNS envelope). */
+    rawMessageDelivery: boolean;
+}
+
+export const FAN_OUT_DEFAULTS: Readonly<FanOutSettings> = { ...CONSUMER_DEFAULTS, rawMessageDelivery: true };
+
+/** Event routing: the SQS target's consumer, the targets' retry policies, the async target and the archive. */
+export interface EventRoutingSettings extends ConsumerSettings {
+    /** EventBridge retries to a target. AWS limit 0–185. */
+    targetMaximumRetryAttempts: number;
+    /** Age after which EventBridge stops retrying and dead-letters the event. AWS limit 60–86,400 s. */
+    targetMaximumEventAgeSeconds: number;
+    /** Lambda's own retries of the async-invoked target after a function error. AWS limit 0–2. */
+    asyncMaximumRetryAttempts: number;
+    /** Age after which Lambda sends an async event to the on-failure destination. AWS limit 60–21,600 s. */
+    asyncMaximumEventAgeSeconds: number;
+    /** Keep an archive of the bus's events for replay. */
+    archive: boolean;
+    /** Days the archive keeps events. */
+    archiveRetentionDays: number;
+}
+
+export const EVENT_ROUTING_DEFAULTS: Readonly<EventRoutingSettings> = {
+    ...CONSUMER_DEFAULTS,
+    // The AWS defaults, set explicitly: a target outage shorter than a day loses nothing; past it the DLQ keeps the event.
+    targetMaximumRetryAttempts: 185,
+    targetMaximumEventAgeSeconds: 86_400,
+    // Two retries (the Lambda default) but an hour, not six, before a failing event reaches the on-failure queue and its alarm.
+    asyncMaximumRetryAttempts: 2,
+    asyncMaximumEventAgeSeconds: 3_600,
+    archive: false,
+    archiveRetentionDays: 7,
+};
+
 export type ToggleKey = "queueWorker" | "fanOut" | "eventRouting" | "idempotentConsumer";
 export const TOGGLES: readonly ToggleKey[] = ["queueWorker", "fanOut", "eventRouting", "idempotentConsumer"];
 
@@ -56,6 +92,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export interface LabConfig {
     toggles: Record<ToggleKey, boolean>;
     queueWorker: ConsumerSettings;
+    fanOut: FanOutSettings;
+    eventRouting: EventRoutingSettings;
     /** Days every function's log group keeps its events. */
     logRetentionDays: number;
     /** Optional address subscribed to the alarm topic (the subscription must be confirmed by mail). */
@@ -70,21 +108,41 @@ export class ConfigError extends Error {
     }
 }
 
-interface IntRule { min: number; max: number; why: string }
+type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" };
+type Rules<T> = Record<keyof T, Rule>;
 
-const CONSUMER_RULES: Record<keyof ConsumerSettings, IntRule> = {
-    functionTimeoutSeconds: { min: 1, max: 900, why: "Lambda timeout" },
-    memorySizeMb: { min: 128, max: 10_240, why: "Lambda memory" },
-    batchSize: { min: 1, max: 10_000, why: "SQS event source mapping" },
-    maximumBatchingWindowSeconds: { min: 0, max: 300, why: "SQS event source mapping" },
-    maximumConcurrency: { min: 2, max: 1000, why: "SQS event source mapping" },
-    maxReceiveCount: { min: 1, max: 1000, why: "SQS redrive policy" },
-    visibilityTimeoutSeconds: { min: 0, max: MAX_VISIBILITY_TIMEOUT_SECONDS, why: "SQS visibility timeout" },
-    messageRetentionSeconds: { min: 60, max: DLQ_RETENTION_SECONDS - 1, why: "shorter than the DLQ's 14 days" },
-    oldestMessageAgeAlarmSeconds: { min: 60, max: DLQ_RETENTION_SECONDS, why: "alarm threshold" },
+const int = (min: number, max: number, why: string): Rule => ({ kind: "int", min, max, why });
+const bool: Rule = { kind: "bool" };
+
+const CONSUMER_RULES: Rules<ConsumerSettings> = {
+    functionTimeoutSeconds: int(1, 900, "Lambda timeout"),
+    memorySizeMb: int(128, 10_240, "Lambda memory"),
+    batchSize: int(1, 10_000, "SQS event source mapping"),
+    maximumBatchingWindowSeconds: int(0, 300, "SQS event source mapping"),
+    maximumConcurrency: int(2, 1000, "SQS event source mapping"),
+    maxReceiveCount: int(1, 1000, "SQS redrive policy"),
+    visibilityTimeoutSeconds: int(0, MAX_VISIBILITY_TIMEOUT_SECONDS, "SQS visibility timeout"),
+    messageRetentionSeconds: int(60, DLQ_RETENTION_SECONDS - 1, "shorter than the DLQ's 14 days"),
+    oldestMessageAgeAlarmSeconds: int(60, DLQ_RETENTION_SECONDS, "alarm threshold"),
 };
 
-function integerIn(key: string, value: unknown, rule: IntRule): number {
+const FAN_OUT_RULES: Rules<FanOutSettings> = { ...CONSUMER_RULES, rawMessageDelivery: bool };
+
+const EVENT_ROUTING_RULES: Rules<EventRoutingSettings> = {
+    ...CONSUMER_RULES,
+    targetMaximumRetryAttempts: int(0, 185, "EventBridge target retry policy"),
+    targetMaximumEventAgeSeconds: int(60, 86_400, "EventBridge target retry policy"),
+    asyncMaximumRetryAttempts: int(0, 2, "Lambda asynchronous invocation"),
+    asyncMaximumEventAgeSeconds: int(60, 21_600, "Lambda asynchronous invocation"),
+    archive: bool,
+    archiveRetentionDays: int(1, 3650, "EventBridge archive retention"),
+};
+
+function checkValue(key: string, value: unknown, rule: Rule): number | boolean {
+    if (rule.kind === "bool") {
+        if (typeof value !== "boolean") throw new ConfigError(key, value, "true or false");
+        return value;
+    }
     if (typeof value !== "number" || !Number.isInteger(value) || value < rule.min || value > rule.max) {
         throw new ConfigError(key, value, `an integer ${rule.min}–${rule.max} (${rule.why})`);
     }
@@ -110,20 +168,21 @@ function parseObject(key: string, raw: string): Record<string, unknown> {
     return parsed as Record<string, unknown>;
 }
 
-/** Validates a consumer settings object and fills in the defaults. */
-export function parseConsumerSettings(key: string, given: Record<string, unknown>): ConsumerSettings {
-    const fields = Object.keys(CONSUMER_RULES) as (keyof ConsumerSettings)[];
+/** Validates a settings object field by field and fills in the defaults. */
+function parseSettings<T extends object>(key: string, given: Record<string, unknown>, rules: Rules<T>, defaults: Readonly<T>): T {
+    const fields = Object.keys(rules);
     for (const field of Object.keys(given)) {
-        if (!fields.includes(field as keyof ConsumerSettings)) {
-            throw new ConfigError(`${key}.${field}`, given[field], `one of the fields ${fields.join(", ")}`);
-        }
+        if (!fields.includes(field)) throw new ConfigError(`${key}.${field}`, given[field], `one of the fields ${fields.join(", ")}`);
     }
-    const settings: ConsumerSettings = { ...CONSUMER_DEFAULTS };
+    const settings: Record<string, unknown> = { ...defaults };
     for (const field of fields) {
-        if (given[field] !== undefined) {
-            settings[field] = integerIn(`${key}.${field}`, given[field], CONSUMER_RULES[field]);
-        }
+        if (given[field] !== undefined) settings[field] = checkValue(`${key}.${field}`, given[field], rules[field as keyof T]);
     }
+    return settings as T;
+}
+
+/** The rules that tie a consumer's settings together (event source mapping and visibility timeout). */
+function checkConsumer<T extends ConsumerSettings>(key: string, settings: T): T {
     if (settings.batchSize > 10 && settings.maximumBatchingWindowSeconds < 1) {
         throw new ConfigError(`${key}.batchSize`, settings.batchSize,
             "at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)");
@@ -139,11 +198,20 @@ export function parseConsumerSettings(key: string, given: Record<string, unknown
     return settings;
 }
 
+/** Validates a consumer settings object and fills in the defaults. */
+export function parseConsumerSettings(key: string, given: Record<string, unknown>): ConsumerSettings {
+    return checkConsumer(key, parseSettings(key, given, CONSUMER_RULES, CONSUMER_DEFAULTS));
+}
+
 type Reader = (key: string, raw: string, into: LabConfig) => void;
 
 const READERS: Record<string, Reader> = {
     ...Object.fromEntries(TOGGLES.map((t): [string, Reader] => [t, (key, raw, into) => { into.toggles[t] = parseBoolean(key, raw); }])),
     queueWorkerSettings: (key, raw, into) => { into.queueWorker = parseConsumerSettings(key, parseObject(key, raw)); },
+    fanOutSettings: (key, raw, into) => { into.fanOut = checkConsumer(key, parseSettings(key, parseObject(key, raw), FAN_OUT_RULES, FAN_OUT_DEFAULTS)); },
+    eventRoutingSettings: (key, raw, into) => {
+        into.eventRouting = checkConsumer(key, parseSettings(key, parseObject(key, raw), EVENT_ROUTING_RULES, EVENT_ROUTING_DEFAULTS));
+    },
     logRetentionDays: (key, raw, into) => {
         const days = Number(raw);
         if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days) || raw.trim() === "") {
@@ -165,6 +233,8 @@ export function defaultConfig(): LabConfig {
     return {
         toggles: { queueWorker: false, fanOut: false, eventRouting: false, idempotentConsumer: false },
         queueWorker: { ...CONSUMER_DEFAULTS },
+        fanOut: { ...FAN_OUT_DEFAULTS },
+        eventRouting: { ...EVENT_ROUTING_DEFAULTS },
         logRetentionDays: 30,
     };
 }
