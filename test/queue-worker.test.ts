@@ -36,6 +36,7 @@ describe("program toggles", () => {
         assert.deepEqual(components, [
             "serverless-patterns-lab:patterns:QueueWorker::queue-worker",
             "serverless-patterns-lab:shared:AlarmTopic::alarms",
+            "serverless-patterns-lab:shared:DeadLetterQueue::queue-worker-dlq",
             "serverless-patterns-lab:shared:ObservedFunction::queue-worker-fn",
             "serverless-patterns-lab:shared:QueueWithDlq::queue-worker",
             "serverless-patterns-lab:shared:SqsConsumer::queue-worker",

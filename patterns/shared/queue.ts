@@ -14,6 +14,42 @@ export interface ServiceSender {
     sourceArn: pulumi.Input<string>;
 }
 
+export interface DeadLetterQueueArgs {
+    /** The stack's alarm topic. */
+    alarmTopicArn: pulumi.Input<string>;
+    /** What ends up here and what to do about it, for the alarm's description. */
+    purpose: string;
+    /** Services allowed to send failed messages here (SNS subscription redrive, EventBridge target DLQ). */
+    senders?: ServiceSender[];
+}
+
+/**
+ * A dead-letter queue: encrypted, TLS-only, kept 14 days (the SQS maximum, so it outlives any source), with
+ * an alarm on any visible message. Used behind a source queue, an SNS subscription, an EventBridge target
+ * or as a Lambda on-failure destination.
+ */
+export class DeadLetterQueue extends pulumi.ComponentResource {
+    readonly queue: aws.sqs.Queue;
+    readonly queuePolicy: aws.sqs.QueuePolicy;
+    readonly depthAlarm: aws.cloudwatch.MetricAlarm;
+
+    constructor(name: string, args: DeadLetterQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("serverless-patterns-lab:shared:DeadLetterQueue", name, {}, opts);
+        const child = { parent: this };
+        this.queue = new aws.sqs.Queue(name, { messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true }, child);
+        this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
+        this.depthAlarm = metricAlarm(`${name}-depth`, {
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: this.queue.name },
+            statistic: "Maximum",
+            threshold: 0,
+            description: `Messages are waiting in ${name} (${args.purpose}): inspect them, fix the cause, then redrive.`,
+        }, args.alarmTopicArn, child);
+        this.registerOutputs({ queueUrl: this.queue.url, queueArn: this.queue.arn });
+    }
+}
+
 export interface QueueWithDlqArgs {
     /** Source queue visibility timeout; consumers pass 6 × function timeout + batching window. */
     visibilityTimeoutSeconds: number;
@@ -33,16 +69,16 @@ export interface QueueWithDlqArgs {
 
 /**
  * An SQS queue with its dead-letter queue, both encrypted (SSE-SQS, which SNS and EventBridge can publish to,
- * unlike alias/aws/sqs), TLS-only, with the DLQ accepting redrives from this source only, and two alarms:
- * any message in the DLQ, and the source's oldest message too old.
+ * unlike alias/aws/sqs) and TLS-only, the DLQ accepting redrives from this source only; alarms on any message
+ * in the DLQ and on the source's oldest message being too old.
  */
 export class QueueWithDlq extends pulumi.ComponentResource {
     readonly queue: aws.sqs.Queue;
+    readonly deadLetter: DeadLetterQueue;
+    /** The DLQ's queue (shorthand for `deadLetter.queue`). */
     readonly deadLetterQueue: aws.sqs.Queue;
     readonly queuePolicy: aws.sqs.QueuePolicy;
-    readonly deadLetterQueuePolicy: aws.sqs.QueuePolicy;
     readonly redriveAllowPolicy: aws.sqs.RedriveAllowPolicy;
-    readonly deadLetterAlarm: aws.cloudwatch.MetricAlarm;
     readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -61,10 +97,12 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         }
         const child = { parent: this };
 
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
-            messageRetentionSeconds: DLQ_RETENTION_SECONDS,
-            sqsManagedSseEnabled: true,
+        this.deadLetter = new DeadLetterQueue(`${name}-dlq`, {
+            alarmTopicArn: args.alarmTopicArn,
+            purpose: `records of ${name} that failed ${maxReceiveCount} receives`,
+            senders: args.deadLetterSenders,
         }, child);
+        this.deadLetterQueue = this.deadLetter.queue;
 
         this.queue = new aws.sqs.Queue(name, {
             visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
@@ -80,16 +118,6 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         }, child);
 
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
-        this.deadLetterQueuePolicy = queuePolicy(`${name}-dlq-policy`, this.deadLetterQueue, args.deadLetterSenders ?? [], child);
-
-        this.deadLetterAlarm = metricAlarm(`${name}-dlq-depth`, {
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: this.deadLetterQueue.name },
-            statistic: "Maximum",
-            threshold: 0,
-            description: `Messages are waiting in the DLQ of ${name}: inspect them, fix the cause, then redrive.`,
-        }, args.alarmTopicArn, child);
 
         this.oldestMessageAlarm = metricAlarm(`${name}-oldest-message-age`, {
             namespace: "AWS/SQS",
