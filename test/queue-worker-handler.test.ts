@@ -2,15 +2,15 @@ import { strict as assert } from "assert";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSRecord } from "aws-lambda";
-import { createHandler, OrderMessage, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/queue-worker";
-import { sqsCorrelationId } from "../functions/shared/correlation";
+import { createHandler } from "../functions/queue-worker";
 import { PermanentError } from "../functions/shared/errors";
+import { Order, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/shared/order";
 import { lambdaContext, sqsEvent, sqsRecord } from "./fixtures/aws-events";
 import { captureOutput, emfLines, logLines } from "./stdout";
 
 /** A handler whose side effects (the demo step, `simulate` included) land in `processed`, with its own Logger and Metrics. */
 function workerUnderTest(processOrder?: ProcessOrder) {
-    const processed: OrderMessage[] = [];
+    const processed: Order[] = [];
     const sink: ProcessOrder = processOrder ?? (async (order, logger) => {
         await demoProcessOrder(order, logger);
         processed.push(order);
@@ -80,6 +80,7 @@ describe("queue-worker handler", () => {
         assert.equal(failure.correlation_id, "corr-malformed");
         assert.equal(failure.message_id, bad.messageId);
         assert.equal(failure.error.name, "PermanentError");
+        assert.equal(failure.error.message, "body is not valid JSON");
         const emf = emfLines(out.lines).find((l) => l.RecordsFailed !== undefined);
         assert.ok(emf);
         assert.equal(emf.errorClass, "permanent");
@@ -136,34 +137,19 @@ describe("queue-worker handler", () => {
 });
 
 describe("parseOrder", () => {
-    const permanent = (body: string, message: string) => assert.throws(() => parseOrder(body), (e: unknown) => e instanceof PermanentError && e.message === message);
+    const permanent = (payload: unknown, message: string) => assert.throws(() => parseOrder(payload), (e: unknown) => e instanceof PermanentError && e.message === message);
 
     it("accepts a valid order", () => {
-        assert.deepEqual(parseOrder('{"orderId":"o-1","amount":3.5}'), { orderId: "o-1", amount: 3.5 });
+        assert.deepEqual(parseOrder({ orderId: "o-1", amount: 3.5, region: "eu-west-1" }), { orderId: "o-1", amount: 3.5, region: "eu-west-1" });
     });
 
-    it("rejects malformed and invalid bodies as permanent, naming the field", () => {
-        permanent("{", "body is not valid JSON");
-        permanent("[1]", "body is not a JSON object");
-        permanent("null", "body is not a JSON object");
-        permanent('{"amount":1}', "orderId is missing or not a string");
-        permanent('{"orderId":"o","amount":-1}', "amount must be a positive number");
-        permanent('{"orderId":"o","amount":"1"}', "amount must be a positive number");
-        permanent('{"orderId":"o","amount":1,"simulate":"boom"}', 'simulate must be "transient" or "crash", got "boom"');
-    });
-});
-
-describe("sqsCorrelationId", () => {
-    const attr = (stringValue: string, dataType = "String") => ({ correlationId: { stringValue, stringListValues: [], binaryListValues: [], dataType } });
-
-    it("reads the correlationId String attribute", () => {
-        assert.equal(sqsCorrelationId(sqsRecord("{}", { messageAttributes: attr("abc-123") })), "abc-123");
-    });
-
-    it("falls back to the messageId when the attribute is missing, empty, not a String, or malformed", () => {
-        for (const messageAttributes of [{}, attr(""), attr("42", "Number"), attr("has space"), attr("x".repeat(129))]) {
-            const record = sqsRecord("{}", { messageAttributes });
-            assert.equal(sqsCorrelationId(record), record.messageId, JSON.stringify(messageAttributes));
-        }
+    it("rejects invalid payloads as permanent, naming the field", () => {
+        permanent([1], "payload is not a JSON object");
+        permanent(null, "payload is not a JSON object");
+        permanent({ amount: 1 }, "orderId is missing or not a string");
+        permanent({ orderId: "o", amount: -1 }, "amount must be a positive number");
+        permanent({ orderId: "o", amount: "1" }, "amount must be a positive number");
+        permanent({ orderId: "o", amount: 1, region: 7 }, "region must be a string");
+        permanent({ orderId: "o", amount: 1, simulate: "boom" }, 'simulate must be "transient" or "crash", got "boom"');
     });
 });

@@ -1,44 +1,12 @@
+// The SQS consumer every queue of the lab runs: the queue worker, the fan-out subscribers and the event-routing
+// queue target. It reads plain, SNS-wrapped and EventBridge bodies alike (functions/shared/correlation.ts).
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { sqsCorrelationId } from "../shared/correlation";
-import { classifyError, PermanentError, TransientError } from "../shared/errors";
-
-/** The message this worker processes. `simulate` lets a lab user break it on purpose. */
-export interface OrderMessage {
-    orderId: string;
-    amount: number;
-    simulate?: "transient" | "crash";
-}
-
-/** The business step; replaced in tests to count side effects. */
-export type ProcessOrder = (order: OrderMessage, logger: Logger) => Promise<void>;
-
-/** Parses and validates a record body. Anything malformed is permanent: no retry can fix it. */
-export function parseOrder(body: string): OrderMessage {
-    let value: unknown;
-    try {
-        value = JSON.parse(body);
-    } catch (error) {
-        throw new PermanentError("body is not valid JSON", { cause: error });
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new PermanentError("body is not a JSON object");
-    const order = value as Record<string, unknown>;
-    if (typeof order.orderId !== "string" || order.orderId === "") throw new PermanentError("orderId is missing or not a string");
-    if (typeof order.amount !== "number" || !Number.isFinite(order.amount) || order.amount <= 0) throw new PermanentError("amount must be a positive number");
-    if (order.simulate !== undefined && order.simulate !== "transient" && order.simulate !== "crash") {
-        throw new PermanentError(`simulate must be "transient" or "crash", got ${JSON.stringify(order.simulate)}`);
-    }
-    return order as unknown as OrderMessage;
-}
-
-/** The demo business step: logs the order, or fails the way `simulate` asks. */
-export const processOrder: ProcessOrder = async (order, logger) => {
-    if (order.simulate === "transient") throw new TransientError("downstream unavailable (simulated)");
-    if (order.simulate === "crash") throw new Error("unexpected failure (simulated)");
-    logger.info("order processed", { orderId: order.orderId, amount: order.amount });
-};
+import { readSqsRecord } from "../shared/correlation";
+import { classifyError, PermanentError } from "../shared/errors";
+import { parseOrder, processOrder, ProcessOrder } from "../shared/order";
 
 export interface QueueWorkerDeps {
     processOrder?: ProcessOrder;
@@ -56,19 +24,22 @@ export function createHandler(deps: QueueWorkerDeps = {}) {
     const processor = new BatchProcessor(EventType.SQS);
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
-        const correlationId = sqsCorrelationId(record);
+        const message = readSqsRecord(record);
         const receiveCount = Number(record.attributes.ApproximateReceiveCount);
         // A child logger per record: records run in parallel, so the ID must not live on the shared logger.
-        const log = logger.createChild({ persistentKeys: { correlation_id: correlationId, message_id: record.messageId, receive_count: receiveCount } });
+        const log = logger.createChild({
+            persistentKeys: { correlation_id: message.correlationId, message_id: record.messageId, receive_count: receiveCount, origin: message.origin },
+        });
         try {
-            await handleOrder(parseOrder(record.body), log);
+            if (message.problem) throw new PermanentError(message.problem);
+            await handleOrder(parseOrder(message.payload), log);
             metrics.addMetric("RecordsProcessed", MetricUnit.Count, 1);
         } catch (error) {
             const errorClass = classifyError(error, receiveCount, maxReceiveCount);
             log.error("record failed", { error_class: errorClass, error: error as Error });
             const failed = metrics.singleMetric();
             failed.addDimension("errorClass", errorClass);
-            failed.addMetadata("correlation_id", correlationId);
+            failed.addMetadata("correlation_id", message.correlationId);
             failed.addMetric("RecordsFailed", MetricUnit.Count, 1);
             throw error; // reported as a batch item failure: SQS redelivers it after the visibility timeout
         }
