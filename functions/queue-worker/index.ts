@@ -35,7 +35,7 @@ export function createHandler(deps: QueueWorkerDeps = {}) {
             await handleOrder(parseOrder(message.payload), log);
             metrics.addMetric("RecordsProcessed", MetricUnit.Count, 1);
         } catch (error) {
-            const errorClass = classifyError(error, receiveCount, maxReceiveCount);
+            const errorClass = classifyError(error, { receiveCount, maxReceiveCount });
             log.error("record failed", { error_class: errorClass, error: error as Error });
             const failed = metrics.singleMetric();
             failed.addDimension("errorClass", errorClass);

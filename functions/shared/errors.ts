@@ -20,12 +20,18 @@ export class TransientError extends Error {
     }
 }
 
+/** How many times an SQS message has been received, and how many its queue allows before the DLQ. */
+export interface Receives {
+    receiveCount: number;
+    maxReceiveCount: number;
+}
+
 /**
  * Classifies an error thrown while processing one record. Anything not known to be permanent is retried:
- * losing a message to a wrong "permanent" is worse than a few extra receives. `receiveCount` ≥
- * `maxReceiveCount` means this was the last attempt, so a non-permanent failure is poison.
+ * losing a message to a wrong "permanent" is worse than a few extra receives. For an SQS record on its last
+ * allowed receive (`receiveCount` ≥ `maxReceiveCount`) a non-permanent failure is poison.
  */
-export function classifyError(error: unknown, receiveCount: number, maxReceiveCount: number): ErrorClass {
+export function classifyError(error: unknown, receives?: Receives): ErrorClass {
     if (error instanceof PermanentError) return "permanent";
-    return receiveCount >= maxReceiveCount ? "poison" : "transient";
+    return receives && receives.receiveCount >= receives.maxReceiveCount ? "poison" : "transient";
 }
