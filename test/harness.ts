@@ -65,6 +65,20 @@ function physicalState(type: string, name: string, inputs: Record<string, any>):
             const uuid = crypto.createHash("md5").update(name).digest("hex");
             return { id: uuid, state: { uuid, arn: arn("lambda", `event-source-mapping:${uuid}`) } };
         }
+        case "aws:cloudwatch/eventBus:EventBus":
+            return { id: physical, state: { name: physical, arn: arn("events", `event-bus/${physical}`) } };
+        case "aws:cloudwatch/eventRule:EventRule": {
+            const bus = inputs.eventBusName ?? "default";
+            return { id: `${bus}|${physical}`, state: { name: physical, arn: arn("events", bus === "default" ? `rule/${physical}` : `rule/${bus}/${physical}`) } };
+        }
+        case "aws:cloudwatch/eventArchive:EventArchive":
+            return { id: physical, state: { name: physical, arn: arn("events", `archive/${physical}`) } };
+        case "aws:sns/topicSubscription:TopicSubscription": {
+            const subscriptionArn = `${inputs.topic}:${crypto.createHash("md5").update(name).digest("hex")}`;
+            return { id: subscriptionArn, state: { arn: subscriptionArn } };
+        }
+        case "aws:dynamodb/table:Table":
+            return { id: physical, state: { name: physical, arn: arn("dynamodb", `table/${physical}`) } };
         default:
             return { id: `${physical}-id`, state: {} };
     }

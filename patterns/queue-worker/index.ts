@@ -43,4 +43,15 @@ export class QueueWorker extends pulumi.ComponentResource {
             functionName: this.functionName,
         });
     }
+
+    /** Stack outputs: the queue, its DLQ and the function. */
+    get outputs() {
+        return {
+            queueUrl: this.queueUrl,
+            queueArn: this.queueArn,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            deadLetterQueueArn: this.deadLetterQueueArn,
+            functionName: this.functionName,
+        };
+    }
 }
