@@ -203,3 +203,58 @@ export class Stack {
         return this.run.resources.filter((r) => r.parent === parent.urn);
     }
 }
+
+/** Resource type tokens the tests look up. */
+export const T = {
+    queue: "aws:sqs/queue:Queue",
+    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+    redriveAllow: "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+    fn: "aws:lambda/function:Function",
+    esm: "aws:lambda/eventSourceMapping:EventSourceMapping",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    topic: "aws:sns/topic:Topic",
+    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    bus: "aws:cloudwatch/eventBus:EventBus",
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    target: "aws:cloudwatch/eventTarget:EventTarget",
+    archive: "aws:cloudwatch/eventArchive:EventArchive",
+    permission: "aws:lambda/permission:Permission",
+    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    table: "aws:dynamodb/table:Table",
+} as const;
+
+/** The statements of the one inline policy of the role of function `fn` (logical name). */
+export function roleStatements(stack: Stack, fn: string): any[] {
+    const role = stack.get(T.role, `${fn}-role`);
+    const policies = stack.ofType(T.rolePolicy).filter((p) => p.inputs.role === role.state.name);
+    if (policies.length !== 1) throw new Error(`${fn}: expected one inline policy, found ${policies.length}`);
+    return JSON.parse(policies[0].inputs.policy).Statement;
+}
+
+/** The statements of the policy of queue `queue` (logical name). */
+export function queuePolicyStatements(stack: Stack, queue: string): any[] {
+    const url = stack.get(T.queue, queue).state.url;
+    const policies = stack.ofType(T.queuePolicy).filter((p) => p.inputs.queueUrl === url);
+    if (policies.length !== 1) throw new Error(`${queue}: expected one queue policy, found ${policies.length}`);
+    return JSON.parse(policies[0].inputs.policy).Statement;
+}
+
+/** The statement every queue policy starts with. */
+export function denyInsecureTransportOn(arn: string) {
+    return { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } };
+}
+
+/** Alarms whose dimensions name this queue. */
+export function alarmsOnQueue(stack: Stack, queue: string): RecordedResource[] {
+    const name = stack.get(T.queue, queue).state.name;
+    return stack.ofType(T.alarm).filter((a) => a.inputs.dimensions?.QueueName === name);
+}
+
+/** The logs statement every function role starts with. */
+export function ownLogsStatement(stack: Stack, fn: string) {
+    return { Effect: "Allow", Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${stack.get(T.logGroup, `${fn}-logs`).state.arn}:*`] };
+}

@@ -3,20 +3,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { bundleHandler } from "../patterns/shared/bundle";
-import { ProgramRun, RecordedResource, runProgram, Stack } from "./harness";
+import { ProgramRun, RecordedResource, runProgram, Stack, T } from "./harness";
 
-const T = {
-    queue: "aws:sqs/queue:Queue",
-    queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
-    redriveAllow: "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
-    fn: "aws:lambda/function:Function",
-    esm: "aws:lambda/eventSourceMapping:EventSourceMapping",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    topic: "aws:sns/topic:Topic",
-};
 
 const typeCounts = (resources: RecordedResource[]) =>
     resources.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
@@ -58,8 +46,8 @@ describe("program toggles", () => {
     });
 
     it("stops with a clear message for a pattern this version does not build yet", async () => {
-        const run = await runProgram({ fanOut: true });
-        assert.equal(run.error?.message, "Pattern(s) fanOut are not built yet in this version of the lab; set them to false");
+        const run = await runProgram({ idempotentConsumer: true });
+        assert.equal(run.error?.message, "Pattern(s) idempotentConsumer are not built yet in this version of the lab; set them to false");
         assert.equal(run.resources.length, 0);
     });
 });

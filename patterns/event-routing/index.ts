@@ -172,7 +172,7 @@ export class EventRouting extends pulumi.ComponentResource {
         return {
             busName: this.bus.name,
             busArn: this.bus.arn,
-            archiveArn: this.archive?.arn,
+            ...(this.archive ? { archiveArn: this.archive.arn } : {}),
             producerFunctionName: this.producer.function.name,
             ruleArns: { highValue: this.highValue.rule.arn, euOrders: this.euOrders.rule.arn },
             highValueQueueUrl: this.highValue.consumer.queue.queue.url,
