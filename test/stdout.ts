@@ -8,23 +8,34 @@ export interface Captured<T> {
     lines: Record<string, any>[];
 }
 
-export async function captureOutput<T>(run: () => Promise<T>): Promise<Captured<T>> {
-    const chunks: string[] = [];
-    const streams = [process.stdout, process.stderr];
-    const writes = streams.map((s) => s.write);
+/** Captures in progress. Invocations may overlap (concurrency tests), so each sees every line written meanwhile. */
+const active = new Set<string[]>();
+const streams = [process.stdout, process.stderr];
+let originalWrites: (typeof process.stdout.write)[] = [];
+
+function intercept(): void {
+    originalWrites = streams.map((s) => s.write);
     for (const stream of streams) {
         stream.write = ((chunk: string | Uint8Array) => {
-            chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+            for (const chunks of active) chunks.push(text);
             return true;
         }) as typeof stream.write;
     }
+}
+
+export async function captureOutput<T>(run: () => Promise<T>): Promise<Captured<T>> {
+    const chunks: string[] = [];
+    if (active.size === 0) intercept();
+    active.add(chunks);
     const captured: Captured<T> = { lines: [] };
     try {
         captured.result = await run();
     } catch (error) {
         captured.error = error;
     } finally {
-        streams.forEach((s, i) => { s.write = writes[i]; });
+        active.delete(chunks);
+        if (active.size === 0) streams.forEach((s, i) => { s.write = originalWrites[i]; });
     }
     captured.lines = chunks.join("").split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
     return captured;
