@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, LabConfig, parseLabConfig, TOGGLES } from "./patterns/config";
 import { EventRouting } from "./patterns/event-routing";
 import { FanOut } from "./patterns/fan-out";
+import { IdempotentConsumer } from "./patterns/idempotent-consumer";
 import { QueueWorker } from "./patterns/queue-worker";
 import { AlarmTopic } from "./patterns/shared/alarm-topic";
 
@@ -17,9 +18,6 @@ function readConfig(): LabConfig {
 
 // Validated before any resource is registered: a bad value stops the program with nothing created.
 const config = readConfig();
-if (config.toggles.idempotentConsumer) {
-    throw new pulumi.RunError("Pattern(s) idempotentConsumer are not built yet in this version of the lab; set them to false");
-}
 
 // One alarm topic per stack, created only when some pattern has something to alarm on.
 const alarms = TOGGLES.some((t) => config.toggles[t]) ? new AlarmTopic("alarms", { email: config.alarmEmail }) : undefined;
@@ -32,3 +30,5 @@ export const fanOut = common && config.toggles.fanOut
     ? new FanOut("fan-out", { settings: config.fanOut, ...common }).outputs : undefined;
 export const eventRouting = common && config.toggles.eventRouting
     ? new EventRouting("event-routing", { settings: config.eventRouting, ...common }).outputs : undefined;
+export const idempotentConsumer = common && config.toggles.idempotentConsumer
+    ? new IdempotentConsumer("idempotent-consumer", { settings: config.idempotentConsumer, ...common }).outputs : undefined;

@@ -1,5 +1,6 @@
 // The lab's stack configuration: one typed module that reads, defaults and validates every key in the
 // project namespace. It imports nothing from Pulumi so the tests and tools can use the same rules.
+import { search } from "@aws-lambda-powertools/jmespath";
 
 export const PROJECT = "serverless-patterns-lab";
 
@@ -83,6 +84,24 @@ export const EVENT_ROUTING_DEFAULTS: Readonly<EventRoutingSettings> = {
     archiveRetentionDays: 7,
 };
 
+/**
+ * How long SQS may still deliver a message after its first receive: each of maxReceiveCount receives can come one
+ * visibility timeout after the previous. A duplicate from redelivery arrives inside this horizon.
+ */
+export function redeliveryHorizonSeconds(s: Pick<ConsumerSettings, "functionTimeoutSeconds" | "maximumBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "maxReceiveCount">): number {
+    return (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) * s.maxReceiveCount;
+}
+
+/** Idempotent consumers: one consumer per key strategy, sharing these settings and one idempotency table. */
+export interface IdempotentConsumerSettings extends ConsumerSettings {
+    /** JMESPath into the message payload selecting the business key, e.g. "orderId" or "order.id". */
+    businessKeyPath: string;
+    /** How long a completed idempotency record answers duplicates; undefined means the redelivery horizon. */
+    expiresAfterSeconds?: number;
+}
+
+export const IDEMPOTENT_CONSUMER_DEFAULTS: Readonly<IdempotentConsumerSettings> = { ...CONSUMER_DEFAULTS, businessKeyPath: "orderId" };
+
 export type ToggleKey = "queueWorker" | "fanOut" | "eventRouting" | "idempotentConsumer";
 export const TOGGLES: readonly ToggleKey[] = ["queueWorker", "fanOut", "eventRouting", "idempotentConsumer"];
 
@@ -94,6 +113,7 @@ export interface LabConfig {
     queueWorker: ConsumerSettings;
     fanOut: FanOutSettings;
     eventRouting: EventRoutingSettings;
+    idempotentConsumer: IdempotentConsumerSettings;
     /** Days every function's log group keeps its events. */
     logRetentionDays: number;
     /** Optional address subscribed to the alarm topic (the subscription must be confirmed by mail). */
@@ -108,11 +128,12 @@ export class ConfigError extends Error {
     }
 }
 
-type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" };
+type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath" };
 type Rules<T> = Record<keyof T, Rule>;
 
 const int = (min: number, max: number, why: string): Rule => ({ kind: "int", min, max, why });
 const bool: Rule = { kind: "bool" };
+const jmespath: Rule = { kind: "jmespath" };
 
 const CONSUMER_RULES: Rules<ConsumerSettings> = {
     functionTimeoutSeconds: int(1, 900, "Lambda timeout"),
@@ -138,7 +159,23 @@ const EVENT_ROUTING_RULES: Rules<EventRoutingSettings> = {
     archiveRetentionDays: int(1, 3650, "EventBridge archive retention"),
 };
 
-function checkValue(key: string, value: unknown, rule: Rule): number | boolean {
+const IDEMPOTENT_CONSUMER_RULES: Rules<IdempotentConsumerSettings> = {
+    ...CONSUMER_RULES,
+    businessKeyPath: jmespath,
+    expiresAfterSeconds: int(1, 365 * 24 * 3600, "idempotency record expiry"),
+};
+
+function checkValue(key: string, value: unknown, rule: Rule): number | boolean | string {
+    if (rule.kind === "jmespath") {
+        const allowed = "a non-empty JMESPath expression, e.g. \"orderId\" or \"order.id\"";
+        if (typeof value !== "string" || value.trim() === "") throw new ConfigError(key, value, allowed);
+        try {
+            search(value, {}); // parses the expression; selecting from {} cannot fail otherwise
+        } catch (error) {
+            throw new ConfigError(key, value, `${allowed} (${(error as Error).message.split("\n")[0]})`);
+        }
+        return value;
+    }
     if (rule.kind === "bool") {
         if (typeof value !== "boolean") throw new ConfigError(key, value, "true or false");
         return value;
@@ -198,6 +235,21 @@ function checkConsumer<T extends ConsumerSettings>(key: string, settings: T): T 
     return settings;
 }
 
+/** The rules of the idempotent consumers: one reads a FIFO queue, and records must outlive redeliveries. */
+function checkIdempotentConsumer(key: string, settings: IdempotentConsumerSettings): IdempotentConsumerSettings {
+    checkConsumer(key, settings);
+    if (settings.batchSize > 10) throw new ConfigError(`${key}.batchSize`, settings.batchSize, "an integer 1–10 (the pattern's FIFO consumer: SQS event source mapping limit for FIFO queues)");
+    if (settings.maximumBatchingWindowSeconds !== 0) {
+        throw new ConfigError(`${key}.maximumBatchingWindowSeconds`, settings.maximumBatchingWindowSeconds, "0 (the pattern's FIFO consumer: FIFO queues have no batching window)");
+    }
+    const horizon = redeliveryHorizonSeconds(settings);
+    if (settings.expiresAfterSeconds !== undefined && settings.expiresAfterSeconds < horizon) {
+        throw new ConfigError(`${key}.expiresAfterSeconds`, settings.expiresAfterSeconds,
+            `at least the redelivery horizon ${horizon} (visibility timeout × maxReceiveCount): a shorter expiry lets redeliveries through`);
+    }
+    return settings;
+}
+
 /** Validates a consumer settings object and fills in the defaults. */
 export function parseConsumerSettings(key: string, given: Record<string, unknown>): ConsumerSettings {
     return checkConsumer(key, parseSettings(key, given, CONSUMER_RULES, CONSUMER_DEFAULTS));
@@ -211,6 +263,9 @@ const READERS: Record<string, Reader> = {
     fanOutSettings: (key, raw, into) => { into.fanOut = checkConsumer(key, parseSettings(key, parseObject(key, raw), FAN_OUT_RULES, FAN_OUT_DEFAULTS)); },
     eventRoutingSettings: (key, raw, into) => {
         into.eventRouting = checkConsumer(key, parseSettings(key, parseObject(key, raw), EVENT_ROUTING_RULES, EVENT_ROUTING_DEFAULTS));
+    },
+    idempotentConsumerSettings: (key, raw, into) => {
+        into.idempotentConsumer = checkIdempotentConsumer(key, parseSettings(key, parseObject(key, raw), IDEMPOTENT_CONSUMER_RULES, IDEMPOTENT_CONSUMER_DEFAULTS));
     },
     logRetentionDays: (key, raw, into) => {
         const days = Number(raw);
@@ -235,6 +290,7 @@ export function defaultConfig(): LabConfig {
         queueWorker: { ...CONSUMER_DEFAULTS },
         fanOut: { ...FAN_OUT_DEFAULTS },
         eventRouting: { ...EVENT_ROUTING_DEFAULTS },
+        idempotentConsumer: { ...IDEMPOTENT_CONSUMER_DEFAULTS },
         logRetentionDays: 30,
     };
 }

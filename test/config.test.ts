@@ -29,7 +29,7 @@ describe("config", () => {
         ["a toggle that is not a boolean", { queueWorker: "yes" },
             `Invalid config ${P}:queueWorker = "yes": allowed true or false`],
         ["an unknown key (a typo)", { queueWorkr: "true" },
-            `Invalid config ${P}:queueWorkr = "true": allowed no such key; the keys are queueWorker, fanOut, eventRouting, idempotentConsumer, queueWorkerSettings, fanOutSettings, eventRoutingSettings, logRetentionDays, alarmEmail`],
+            `Invalid config ${P}:queueWorkr = "true": allowed no such key; the keys are queueWorker, fanOut, eventRouting, idempotentConsumer, queueWorkerSettings, fanOutSettings, eventRoutingSettings, idempotentConsumerSettings, logRetentionDays, alarmEmail`],
         ["a batch size above the AWS limit", { queueWorker: true, queueWorkerSettings: { batchSize: 20000 } },
             `Invalid config ${P}:queueWorkerSettings.batchSize = 20000: allowed an integer 1–10000 (SQS event source mapping)`],
         ["a batch size over 10 without a batching window", { queueWorkerSettings: { batchSize: 50 } },

@@ -184,7 +184,7 @@ describe("idempotent consumer on DynamoDB (dynalite)", function () {
         assert.deepEqual(failures(out), [keyless.messageId]);
         const failure = logLines(out.lines).find((l) => l.message === "record failed");
         assert.equal(failure?.error_class, "permanent");
-        assert.equal(failure?.error.message, "no idempotency key at payload.orderId");
+        assert.equal(failure?.error.message, "no idempotency key: the business key path orderId selects nothing in the payload");
         assert.equal(failure?.correlation_id, "corr-keyless");
         assert.deepEqual(sink.calls, ["e-1"]);
         assert.equal((await dynamo.client.send(new ScanCommand({ TableName: table }))).Count, 1);

@@ -44,12 +44,6 @@ describe("program toggles", () => {
             [T.esm]: 1,
         });
     });
-
-    it("stops with a clear message for a pattern this version does not build yet", async () => {
-        const run = await runProgram({ idempotentConsumer: true });
-        assert.equal(run.error?.message, "Pattern(s) idempotentConsumer are not built yet in this version of the lab; set them to false");
-        assert.equal(run.resources.length, 0);
-    });
 });
 
 describe("queue worker wiring", () => {

@@ -49,9 +49,9 @@ function causedBy(error: unknown, type: new (...args: never[]) => Error): boolea
     return error instanceof type || causedBy(cause, type);
 }
 
-/** The JMESPath Powertools hashes into the idempotency key. */
+/** The JMESPath selecting what Powertools hashes into the idempotency key; a pipe keeps any business-key expression whole. */
 export function keyPath(strategy: KeyStrategy, businessKeyPath: string): string {
-    return strategy === "messageId" ? "messageId" : `payload.${businessKeyPath}`;
+    return strategy === "messageId" ? "messageId" : `payload | (${businessKeyPath})`;
 }
 
 export function createHandler(deps: IdempotentConsumerDeps = {}) {
@@ -97,7 +97,10 @@ export function createHandler(deps: IdempotentConsumerDeps = {}) {
                 await processOnce(input, log);
             } catch (error) {
                 // Powertools wraps the key error in IdempotencyPersistenceLayerError; look down the cause chain.
-                if (causedBy(error, IdempotencyKeyError)) throw new PermanentError(`no idempotency key at ${keyPath(strategy, businessKeyPath)}`, { cause: error });
+                if (causedBy(error, IdempotencyKeyError)) {
+                    throw new PermanentError(strategy === "messageId" ? "no idempotency key: the record has no messageId"
+                        : `no idempotency key: the business key path ${businessKeyPath} selects nothing in the payload`, { cause: error });
+                }
                 if (causedBy(error, IdempotencyValidationError)) throw new PermanentError("payload differs from the one first processed under this key", { cause: error });
                 throw error; // in progress elsewhere, or the table failed: transient, retried on redelivery
             }

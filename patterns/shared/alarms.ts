@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** What every alarm of the lab shares: one evaluation of one metric, notifying the stack's alarm topic. */
 export interface AlarmSpec {
-    namespace: "AWS/SQS" | "AWS/Lambda" | "AWS/Events" | "AWS/SNS";
+    namespace: "AWS/SQS" | "AWS/Lambda" | "AWS/Events" | "AWS/SNS" | "AWS/DynamoDB";
     metricName: string;
     dimensions: Record<string, pulumi.Input<string>>;
     statistic: "Maximum" | "Sum";

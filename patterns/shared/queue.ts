@@ -21,6 +21,8 @@ export interface DeadLetterQueueArgs {
     purpose: string;
     /** Services allowed to send failed messages here (SNS subscription redrive, EventBridge target DLQ). */
     senders?: ServiceSender[];
+    /** The DLQ of a FIFO queue must be FIFO too. */
+    fifo?: boolean;
 }
 
 /**
@@ -36,7 +38,11 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
     constructor(name: string, args: DeadLetterQueueArgs, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:DeadLetterQueue", name, {}, opts);
         const child = { parent: this };
-        this.queue = new aws.sqs.Queue(name, { messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true }, child);
+        this.queue = new aws.sqs.Queue(name, {
+            messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+            sqsManagedSseEnabled: true,
+            ...(args.fifo ? { fifoQueue: true } : {}), // Pulumi auto-names it with the required ".fifo" suffix
+        }, child);
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
         this.depthAlarm = metricAlarm(`${name}-depth`, {
             namespace: "AWS/SQS",
@@ -65,6 +71,11 @@ export interface QueueWithDlqArgs {
     senders?: ServiceSender[];
     /** Services allowed to send to the DLQ (e.g. an SNS subscription's or EventBridge target's redrive). */
     deadLetterSenders?: ServiceSender[];
+    /**
+     * A FIFO queue with content-based deduplication: a message whose body equals one sent in the last 5 minutes
+     * is accepted and dropped (SQS deduplication interval); its DLQ is FIFO too.
+     */
+    fifo?: boolean;
 }
 
 /**
@@ -101,6 +112,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
             alarmTopicArn: args.alarmTopicArn,
             purpose: `records of ${name} that failed ${maxReceiveCount} receives`,
             senders: args.deadLetterSenders,
+            fifo: args.fifo,
         }, child);
         this.deadLetterQueue = this.deadLetter.queue;
 
@@ -109,6 +121,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
             messageRetentionSeconds: retention,
             sqsManagedSseEnabled: true,
             redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount }),
+            ...(args.fifo ? { fifoQueue: true, contentBasedDeduplication: true } : {}),
         }, child);
 
         // Separate resource: the DLQ cannot name its source inline without a create-time cycle.

@@ -18,6 +18,8 @@ export interface SqsConsumerArgs {
     /** Services allowed to send to the queue / to its DLQ. */
     senders?: ServiceSender[];
     deadLetterSenders?: ServiceSender[];
+    /** Consume a FIFO queue (content-based deduplication): batches of at most 10, no batching window. */
+    fifo?: boolean;
 }
 
 /**
@@ -42,6 +44,9 @@ export class SqsConsumer extends pulumi.ComponentResource {
         if (s.batchSize > 10 && s.maximumBatchingWindowSeconds < 1) {
             throw new Error(`${name}: batchSize ${s.batchSize} > 10 needs maximumBatchingWindowSeconds ≥ 1`);
         }
+        if (args.fifo && (s.batchSize > 10 || s.maximumBatchingWindowSeconds !== 0)) {
+            throw new Error(`${name}: a FIFO queue's event source mapping takes batchSize ≤ 10 and no batching window`);
+        }
         const child = { parent: this };
 
         this.queue = new QueueWithDlq(name, {
@@ -52,6 +57,7 @@ export class SqsConsumer extends pulumi.ComponentResource {
             alarmTopicArn: args.alarmTopicArn,
             senders: args.senders,
             deadLetterSenders: args.deadLetterSenders,
+            fifo: args.fifo,
         }, child);
 
         this.function = new ObservedFunction(`${name}-fn`, {
@@ -73,7 +79,8 @@ export class SqsConsumer extends pulumi.ComponentResource {
             eventSourceArn: this.queue.queue.arn,
             functionName: this.function.function.arn,
             batchSize: s.batchSize,
-            maximumBatchingWindowInSeconds: s.maximumBatchingWindowSeconds,
+            // Not supported for FIFO queues (Lambda parameters for SQS event source mappings).
+            maximumBatchingWindowInSeconds: args.fifo ? undefined : s.maximumBatchingWindowSeconds,
             functionResponseTypes: ["ReportBatchItemFailures"],
             scalingConfig: { maximumConcurrency: s.maximumConcurrency },
         }, { parent: this, dependsOn: [this.function.rolePolicy] }); // the mapping checks the role can receive

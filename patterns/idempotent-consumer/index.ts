@@ -1,0 +1,107 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { IdempotentConsumerSettings, redeliveryHorizonSeconds } from "../config";
+import { metricAlarm } from "../shared/alarms";
+import { SqsConsumer } from "../shared/sqs-consumer";
+
+/** How a consumer tells a duplicate; each one catches a different kind (see the README's table). */
+export type Strategy = "message-id" | "business-key" | "fifo";
+export const STRATEGIES: readonly Strategy[] = ["message-id", "business-key", "fifo"];
+
+/** The handler's key strategy and the queue kind behind each consumer. */
+const STRATEGY_WIRING: Record<Strategy, { keyStrategy: "messageId" | "businessKey"; fifo: boolean; description: string }> = {
+    "message-id": { keyStrategy: "messageId", fifo: false, description: "key = SQS messageId: catches redeliveries" },
+    "business-key": { keyStrategy: "businessKey", fifo: false, description: "key = business key: catches redeliveries and producer retries" },
+    fifo: { keyStrategy: "businessKey", fifo: true, description: "FIFO queue with content-based deduplication + business key" },
+};
+
+/** What Powertools needs of the table: read, claim (conditional put), complete (update) and release (delete) a record. */
+export const IDEMPOTENCY_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+
+export interface IdempotentConsumerArgs {
+    settings: IdempotentConsumerSettings;
+    /** Which consumers to build; default all three, so their behaviour can be compared side by side. */
+    strategies?: readonly Strategy[];
+    logRetentionDays: number;
+    alarmTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * Idempotent consumers: each record's side effect runs inside Powertools `makeIdempotent`, which claims the
+ * record's key in DynamoDB with a conditional write before running and stores the result after; duplicates
+ * get the stored result. One table serves every consumer: Powertools prefixes each key with the function name.
+ */
+export class IdempotentConsumer extends pulumi.ComponentResource {
+    readonly table: aws.dynamodb.Table;
+    readonly throttleAlarm: aws.cloudwatch.MetricAlarm;
+    readonly consumers: Partial<Record<Strategy, SqsConsumer>> = {};
+    /** Seconds a completed record answers duplicates. */
+    readonly expiresAfterSeconds: number;
+
+    constructor(name: string, args: IdempotentConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("serverless-patterns-lab:patterns:IdempotentConsumer", name, {}, opts);
+        const s = args.settings;
+        // A redelivery comes at most visibility timeout × maxReceiveCount after the first receive; a record that
+        // lives at least that long catches every one. Longer catches late producer retries too, for more storage.
+        this.expiresAfterSeconds = s.expiresAfterSeconds ?? redeliveryHorizonSeconds(s);
+        if (this.expiresAfterSeconds < redeliveryHorizonSeconds(s)) {
+            throw new Error(`${name}: expiresAfterSeconds ${this.expiresAfterSeconds} is shorter than the redelivery horizon ${redeliveryHorizonSeconds(s)}`);
+        }
+
+        this.table = new aws.dynamodb.Table(`${name}-records`, {
+            billingMode: "PAY_PER_REQUEST", // pay per record, no capacity to plan for bursts
+            hashKey: "id", // Powertools' default key attribute
+            attributes: [{ name: "id", type: "S" }],
+            // Powertools writes `expiration` (epoch seconds); TTL deletes expired records within days, and
+            // Powertools treats an expired record as absent in the meantime.
+            ttl: { attributeName: "expiration", enabled: true },
+            pointInTimeRecovery: { enabled: true },
+            serverSideEncryption: { enabled: true }, // the AWS managed key aws/dynamodb: no key policy for roles to need
+            deletionProtectionEnabled: false, // a lab table; a production one would turn this on
+        }, { parent: this });
+
+        this.throttleAlarm = metricAlarm(`${name}-records-write-throttles`, {
+            namespace: "AWS/DynamoDB",
+            metricName: "WriteThrottleEvents",
+            dimensions: { TableName: this.table.name },
+            statistic: "Sum",
+            threshold: 0,
+            description: `Writes to ${name}'s idempotency table are throttled: records fail and return to their queues until the table keeps up.`,
+        }, args.alarmTopicArn, { parent: this });
+
+        for (const strategy of args.strategies ?? STRATEGIES) {
+            const wiring = STRATEGY_WIRING[strategy];
+            this.consumers[strategy] = new SqsConsumer(`${name}-${strategy}`, {
+                handler: "idempotent-consumer",
+                description: `Idempotent consumer, ${wiring.description}`,
+                settings: s,
+                fifo: wiring.fifo,
+                logRetentionDays: args.logRetentionDays,
+                alarmTopicArn: args.alarmTopicArn,
+                statements: [{ Sid: "IdempotencyRecords", Action: IDEMPOTENCY_TABLE_ACTIONS, Resource: [this.table.arn] }],
+                environment: {
+                    IDEMPOTENCY_TABLE_NAME: this.table.name,
+                    IDEMPOTENCY_KEY_STRATEGY: wiring.keyStrategy,
+                    IDEMPOTENCY_BUSINESS_KEY_PATH: s.businessKeyPath,
+                    IDEMPOTENCY_EXPIRY_SECONDS: String(this.expiresAfterSeconds),
+                },
+            }, { parent: this });
+        }
+        this.registerOutputs(this.outputs);
+    }
+
+    /** Stack outputs: the table and, per strategy, the queue to send to and its DLQ. */
+    get outputs() {
+        return {
+            tableName: this.table.name,
+            tableArn: this.table.arn,
+            expiresAfterSeconds: this.expiresAfterSeconds,
+            consumers: Object.fromEntries(Object.entries(this.consumers).map(([strategy, c]) => [strategy, {
+                queueUrl: c!.queue.queue.url,
+                queueArn: c!.queue.queue.arn,
+                deadLetterQueueUrl: c!.queue.deadLetterQueue.url,
+                functionName: c!.function.function.name,
+            }])),
+        };
+    }
+}
