@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { alarmsOnQueue, denyInsecureTransportOn, ownLogsStatement, queuePolicyStatements, roleStatements, runProgram, Stack, T } from "./harness";
+import { alarmsOnQueue, consumerStatements, denyInsecureTransportOn, ownLogsStatement, queuePolicyStatements, roleStatements, runProgram, Stack, T } from "./harness";
 
 const SUBSCRIBERS = ["high-value", "eu-orders", "audit"];
 
@@ -80,12 +80,11 @@ describe("fan-out pattern", () => {
         assert.equal(stack.get(T.fn, "fan-out-producer").inputs.environment.variables.TOPIC_ARN, topic().state.arn);
     });
 
-    it("lets each subscriber consume its own queue only", () => {
+    it("lets each subscriber consume its own queue and send permanent failures to its own DLQ, nothing else", () => {
         for (const name of SUBSCRIBERS) {
             const id = `fan-out-${name}`;
-            assert.deepEqual(roleStatements(stack, `${id}-fn`)[1], {
-                Effect: "Allow", Sid: "ConsumeQueue", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [stack.get(T.queue, id).state.arn],
-            });
+            assert.deepEqual(roleStatements(stack, `${id}-fn`), [ownLogsStatement(stack, `${id}-fn`), ...consumerStatements(stack, id)]);
+            assert.equal(stack.get(T.fn, `${id}-fn`).inputs.environment.variables.DEAD_LETTER_QUEUE_URL, stack.get(T.queue, `${id}-dlq`).state.url);
             assert.equal(stack.get(T.esm, `${id}-esm`).inputs.eventSourceArn, stack.get(T.queue, id).state.arn);
         }
     });

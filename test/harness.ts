@@ -258,3 +258,11 @@ export function alarmsOnQueue(stack: Stack, queue: string): RecordedResource[] {
 export function ownLogsStatement(stack: Stack, fn: string) {
     return { Effect: "Allow", Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${stack.get(T.logGroup, `${fn}-logs`).state.arn}:*`] };
 }
+
+/** The statements every SqsConsumer's role has after its logs: receive from its queue, send permanent failures to its DLQ. */
+export function consumerStatements(stack: Stack, queue: string) {
+    return [
+        { Effect: "Allow", Sid: "ConsumeQueue", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [stack.get(T.queue, queue).state.arn] },
+        { Effect: "Allow", Sid: "SendPermanentFailuresToDlq", Action: ["sqs:SendMessage"], Resource: [stack.get(T.queue, `${queue}-dlq`).state.arn] },
+    ];
+}

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { alarmsOnQueue, ownLogsStatement, roleStatements, runProgram, Stack, T } from "./harness";
+import { alarmsOnQueue, consumerStatements, ownLogsStatement, roleStatements, runProgram, Stack, T } from "./harness";
 
 const P = "serverless-patterns-lab";
 const CONSUMERS = ["message-id", "business-key", "fifo"];
@@ -33,11 +33,11 @@ describe("idempotent consumer pattern", () => {
     });
 
     for (const strategy of CONSUMERS) {
-        it(`${strategy}: may Get/Put/Update/Delete items on that table, receive from its own queue, write its own logs, and nothing else`, () => {
+        it(`${strategy}: may Get/Put/Update/Delete items on that table, receive from its own queue, send to its own DLQ, write its own logs, and nothing else`, () => {
             const fn = `${id(strategy)}-fn`;
             assert.deepEqual(roleStatements(stack, fn), [
                 ownLogsStatement(stack, fn),
-                { Effect: "Allow", Sid: "ConsumeQueue", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [stack.get(T.queue, id(strategy)).state.arn] },
+                ...consumerStatements(stack, id(strategy)),
                 { Effect: "Allow", Sid: "IdempotencyRecords", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: [table().state.arn] },
             ]);
         });

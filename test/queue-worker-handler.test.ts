@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSRecord } from "aws-lambda";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
 import { createHandler } from "../functions/queue-worker";
 import { PermanentError } from "../functions/shared/errors";
 import { Order, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/shared/order";
@@ -124,15 +126,97 @@ describe("queue-worker handler", () => {
         }
     });
 
-    it("publishes one EMF document that CloudWatch can parse", async () => {
+    it("publishes one EMF document per record outcome, each carrying that record's correlation and message IDs", async () => {
         const { handler } = workerUnderTest();
-        const out = await captureOutput(() => handler(sqsEvent([sqsRecord(order(1)), sqsRecord(order(2))]), lambdaContext()));
+        const first = sqsRecord(order(1), { correlationId: "corr-1" });
+        const retried = sqsRecord(order(2), { correlationId: "corr-2", receiveCount: 3 });
+        const out = await captureOutput(() => handler(sqsEvent([first, retried]), lambdaContext()));
         const processedDocs = emfLines(out.lines).filter((l) => l.RecordsProcessed !== undefined);
-        assert.equal(processedDocs.length, 1);
+        assert.deepEqual(processedDocs.map((d) => [d.correlation_id, d.message_id]).sort(), [["corr-1", first.messageId], ["corr-2", retried.messageId]]);
         const doc = processedDocs[0];
         assert.equal(typeof doc._aws.Timestamp, "number");
         assert.deepEqual(doc._aws.CloudWatchMetrics, [{ Namespace: "ServerlessPatternsLab", Dimensions: [["service"]], Metrics: [{ Name: "RecordsProcessed", Unit: "Count" }] }]);
         assert.equal(doc.service, "queue-worker");
+        const retriedDocs = emfLines(out.lines).filter((l) => l.RecordsRetried !== undefined);
+        assert.deepEqual(retriedDocs.map((d) => d.correlation_id), ["corr-2"], "retried: receive count > 1 only");
+    });
+});
+
+describe("queue-worker handler: permanent failures go to the DLQ", () => {
+    const DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/queue-worker-dlq-5f1c2aa";
+    const sqs = mockClient(SQSClient);
+    afterEach(() => sqs.reset());
+
+    function withDlq() {
+        return createHandler({
+            processOrder: async () => undefined,
+            logger: new Logger({ serviceName: "queue-worker" }),
+            metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+            maxReceiveCount: 5,
+            deadLetter: { queueUrl: DLQ_URL, sqs: new SQSClient({ region: "us-east-1" }) },
+        });
+    }
+
+    it("sends a permanent failure to the DLQ once, with its body, attributes, error class and correlation ID, and does not report it", async () => {
+        sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
+        const bad = sqsRecord({ orderId: "o-bad", amount: -1 }, { correlationId: "corr-bad" });
+        const good = sqsRecord(order(1));
+        const out = await captureOutput(() => withDlq()(sqsEvent([bad, good]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        const sends = sqs.commandCalls(SendMessageCommand);
+        assert.equal(sends.length, 1);
+        assert.deepEqual(sends[0].args[0].input, {
+            QueueUrl: DLQ_URL,
+            MessageBody: bad.body,
+            MessageAttributes: {
+                correlationId: { DataType: "String", StringValue: "corr-bad" },
+                errorClass: { DataType: "String", StringValue: "permanent" },
+                errorMessage: { DataType: "String", StringValue: "PermanentError: amount must be a positive number" },
+                sourceMessageId: { DataType: "String", StringValue: bad.messageId },
+            },
+        });
+        const sent = logLines(out.lines).find((l) => l.message === "record sent to the DLQ");
+        assert.equal(sent?.correlation_id, "corr-bad");
+        assert.equal(metricTotal(out.lines, "SentToDlq", ["errorClass", "permanent"]), 1);
+        assert.equal(emfLines(out.lines).find((l) => l.SentToDlq !== undefined)?.correlation_id, "corr-bad");
+    });
+
+    it("reports a transient failure as a batch item failure, without sending it anywhere", async () => {
+        const transient = sqsRecord(order(2, { simulate: "transient" }));
+        const handler = createHandler({
+            logger: new Logger({ serviceName: "queue-worker" }),
+            metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+            maxReceiveCount: 5,
+            deadLetter: { queueUrl: DLQ_URL, sqs: new SQSClient({ region: "us-east-1" }) },
+        });
+        const out = await captureOutput(() => handler(sqsEvent([transient, sqsRecord(order(3))]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: transient.messageId }] });
+        assert.equal(sqs.commandCalls(SendMessageCommand).length, 0);
+    });
+
+    it("reports the record as failed when the DLQ send itself fails, so SQS keeps it (nothing lost)", async () => {
+        sqs.on(SendMessageCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+        const bad = sqsRecord("{not json", { correlationId: "corr-lost?" });
+        const out = await captureOutput(() => withDlq()(sqsEvent([bad, sqsRecord(order(4))]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+        assert.equal(sqs.commandCalls(SendMessageCommand).length, 1);
+        const line = logLines(out.lines).find((l) => l.message.startsWith("could not send the record to the DLQ"));
+        assert.equal(line?.correlation_id, "corr-lost?");
+        assert.equal(metricTotal(out.lines, "SentToDlq"), 0);
+    });
+
+    it("keeps the message group and deduplicates by the source message ID when the DLQ is FIFO", async () => {
+        sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-2" });
+        const bad = { ...sqsRecord("[1,2]"), attributes: { ...sqsRecord("x").attributes, MessageGroupId: "customer-7" } };
+        const handler = createHandler({
+            logger: new Logger({ serviceName: "queue-worker" }),
+            metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+            deadLetter: { queueUrl: `${DLQ_URL}.fifo`, sqs: new SQSClient({ region: "us-east-1" }) },
+        });
+        await captureOutput(() => handler(sqsEvent([bad]), lambdaContext()));
+        const input = sqs.commandCalls(SendMessageCommand)[0].args[0].input;
+        assert.equal(input.MessageGroupId, "customer-7");
+        assert.equal(input.MessageDeduplicationId, bad.messageId);
     });
 });
 

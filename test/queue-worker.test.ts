@@ -101,7 +101,7 @@ describe("queue worker wiring", () => {
         }
     });
 
-    it("lets the role consume this queue and write its own log group, and nothing else", () => {
+    it("lets the role consume this queue, send permanent failures to its DLQ and write its own log group, and nothing else", () => {
         const role = stack.get(T.role, "queue-worker-fn-role");
         const logGroup = stack.get(T.logGroup, "queue-worker-fn-logs");
         assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
@@ -115,6 +115,7 @@ describe("queue worker wiring", () => {
             Statement: [
                 { Effect: "Allow", Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroup.state.arn}:*`] },
                 { Effect: "Allow", Sid: "ConsumeQueue", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [queue().state.arn] },
+                { Effect: "Allow", Sid: "SendPermanentFailuresToDlq", Action: ["sqs:SendMessage"], Resource: [dlq().state.arn] },
             ],
         });
         assert.equal(fn().inputs.role, role.state.arn);
@@ -131,6 +132,7 @@ describe("queue worker wiring", () => {
         assert.ok(f.dependencies.includes(logGroup.urn), "created after its log group");
         assert.ok(f.dependencies.includes(stack.get(T.rolePolicy, "queue-worker-fn-policy").urn), "created after its permissions");
         assert.equal(f.inputs.environment.variables.MAX_RECEIVE_COUNT, "5");
+        assert.equal(f.inputs.environment.variables.DEAD_LETTER_QUEUE_URL, dlq().state.url);
         assert.equal(f.inputs.environment.variables.POWERTOOLS_METRICS_NAMESPACE, "ServerlessPatternsLab");
         assert.ok(stack.get(T.esm, "queue-worker-esm").dependencies.includes(stack.get(T.rolePolicy, "queue-worker-fn-policy").urn));
     });

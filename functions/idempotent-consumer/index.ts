@@ -4,10 +4,10 @@ import { IdempotencyConfig, IdempotencyKeyError, IdempotencyValidationError, mak
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { PermanentError } from "../shared/errors";
 import { parseOrder, processOrder, ProcessOrder } from "../shared/order";
-import { createSqsBatchHandler } from "../shared/sqs-batch";
+import { createSqsBatchHandler, DeadLetterTarget, deadLetterFromEnvironment } from "../shared/sqs-batch";
 
 /**
  * What identifies a duplicate. `messageId` catches SQS redeliveries only; `businessKey` (a JMESPath into the
@@ -35,6 +35,8 @@ export interface IdempotentConsumerDeps {
     /** How long a completed record answers duplicates (set by the stack from the redelivery horizon). */
     expiresAfterSeconds?: number;
     maxReceiveCount?: number;
+    /** Where permanent failures go; default the DLQ named by DEAD_LETTER_QUEUE_URL. `null`: leave them to redrive. */
+    deadLetter?: DeadLetterTarget | null;
 }
 
 function setting(name: string): string {
@@ -88,6 +90,7 @@ export function createHandler(deps: IdempotentConsumerDeps = {}) {
         maxReceiveCount: deps.maxReceiveCount ?? Number(process.env.MAX_RECEIVE_COUNT ?? 5),
         // The context sets how long an in-progress record blocks others: until this invocation would time out.
         beforeBatch: (context) => config.registerLambdaContext(context),
+        deadLetter: deps.deadLetter === undefined ? deadLetterFromEnvironment() : deps.deadLetter ?? undefined,
         step: async (message, record, log) => {
             // Created on first use so the bundle loads without the table's environment.
             store ??= new DynamoDBPersistenceLayer({ tableName: setting("IDEMPOTENCY_TABLE_NAME") });
@@ -106,8 +109,9 @@ export function createHandler(deps: IdempotentConsumerDeps = {}) {
             }
             if (!input.execution.ran) {
                 log.info("duplicate suppressed", { key_strategy: strategy });
-                metrics.addMetric("DuplicatesSuppressed", MetricUnit.Count, 1);
+                return { duplicate: true };
             }
+            return {};
         },
     });
 }

@@ -3,7 +3,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { parseOrder, processOrder, ProcessOrder } from "../shared/order";
-import { createSqsBatchHandler } from "../shared/sqs-batch";
+import { createSqsBatchHandler, DeadLetterTarget, deadLetterFromEnvironment } from "../shared/sqs-batch";
 
 export interface QueueWorkerDeps {
     processOrder?: ProcessOrder;
@@ -11,6 +11,8 @@ export interface QueueWorkerDeps {
     metrics?: Metrics;
     /** The queue's redrive maxReceiveCount (set by the stack): the receive on which a failure is poison. */
     maxReceiveCount?: number;
+    /** Where permanent failures go; default the DLQ named by DEAD_LETTER_QUEUE_URL. `null`: leave them to redrive. */
+    deadLetter?: DeadLetterTarget | null;
 }
 
 export function createHandler(deps: QueueWorkerDeps = {}) {
@@ -20,6 +22,7 @@ export function createHandler(deps: QueueWorkerDeps = {}) {
         metrics: deps.metrics ?? new Metrics(),
         maxReceiveCount: deps.maxReceiveCount ?? Number(process.env.MAX_RECEIVE_COUNT ?? 5),
         step: (message, _record, log) => handleOrder(parseOrder(message.payload), log),
+        deadLetter: deps.deadLetter === undefined ? deadLetterFromEnvironment() : deps.deadLetter ?? undefined,
     });
 }
 

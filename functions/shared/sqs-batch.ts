@@ -1,14 +1,28 @@
 // The per-record machinery every SQS consumer of the lab shares: unwrap the record, log through a child logger
-// carrying its correlation ID, classify failures, count outcomes in EMF, report batch item failures.
+// carrying its correlation ID, classify failures, hand permanent ones to the DLQ, count outcomes in EMF, report
+// batch item failures.
 import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessor } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MessageAttributeValue, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { readSqsRecord, SqsMessage } from "./correlation";
-import { classifyError, PermanentError } from "./errors";
+import { CORRELATION_ID_ATTRIBUTE, readSqsRecord, SqsMessage } from "./correlation";
+import { classifyError, ErrorClass, PermanentError } from "./errors";
+
+/** What a step may report about a record it handled without error. */
+export interface RecordOutcome {
+    /** The record was a duplicate: its side effect had already run (idempotent consumers). */
+    duplicate?: boolean;
+}
 
 /** Handles one readable record; throws to report it failed. */
-export type RecordStep = (message: SqsMessage & { payload: unknown }, record: SQSRecord, logger: Logger) => Promise<void>;
+export type RecordStep = (message: SqsMessage & { payload: unknown }, record: SQSRecord, logger: Logger) => Promise<void | RecordOutcome>;
+
+/** Where permanent failures go: the consumer's own DLQ, sent by the handler so they do not burn receives. */
+export interface DeadLetterTarget {
+    queueUrl: string;
+    sqs: SQSClient;
+}
 
 export interface SqsBatchOptions {
     logger: Logger;
@@ -18,32 +32,91 @@ export interface SqsBatchOptions {
     step: RecordStep;
     /** Called once per invocation before the records, e.g. to register the Lambda context. */
     beforeBatch?: (context: Context) => void;
+    /** Without it, permanent failures are reported like any other and reach the DLQ by redrive. */
+    deadLetter?: DeadLetterTarget;
+}
+
+/** SQS allows 10 message attributes; the record's own come first (they are its data), then the failure's. */
+const MAX_MESSAGE_ATTRIBUTES = 10;
+/** Attribute values are strings up to 256 KB with the body; keep the error short. */
+const MAX_ERROR_MESSAGE = 1024;
+
+/** The record's message attributes as SendMessage takes them (the Lambda event spells the fields in camelCase). */
+function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
+    const out: Record<string, MessageAttributeValue> = {};
+    for (const [name, a] of Object.entries(record.messageAttributes ?? {})) {
+        if (a.stringValue !== undefined) out[name] = { DataType: a.dataType, StringValue: a.stringValue };
+        else if (a.binaryValue !== undefined) out[name] = { DataType: a.dataType, BinaryValue: Buffer.from(a.binaryValue, "base64") };
+    }
+    return out;
+}
+
+/** The DLQ copy of a failed record: same body and attributes, plus why it failed and the ID to follow it by. */
+export function deadLetterMessage(record: SQSRecord, queueUrl: string, correlationId: string, errorClass: ErrorClass, error: Error) {
+    const attributes = originalAttributes(record);
+    const failure: Record<string, string> = {
+        [CORRELATION_ID_ATTRIBUTE]: correlationId,
+        errorClass,
+        errorMessage: `${error.name}: ${error.message}`.slice(0, MAX_ERROR_MESSAGE),
+        sourceMessageId: record.messageId,
+    };
+    for (const [name, value] of Object.entries(failure)) {
+        if (attributes[name] === undefined && Object.keys(attributes).length < MAX_MESSAGE_ATTRIBUTES) {
+            attributes[name] = { DataType: "String", StringValue: value };
+        }
+    }
+    const fifo = queueUrl.endsWith(".fifo")
+        // The DLQ of a FIFO queue is FIFO: keep the message group, and deduplicate a retried hand-off by the source ID.
+        ? { MessageGroupId: record.attributes.MessageGroupId ?? correlationId, MessageDeduplicationId: record.messageId }
+        : {};
+    return new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, MessageAttributes: attributes, ...fifo });
 }
 
 export function createSqsBatchHandler(options: SqsBatchOptions) {
-    const { logger, metrics, maxReceiveCount, step } = options;
+    const { logger, metrics, maxReceiveCount, step, deadLetter } = options;
     const standard = new BatchProcessor(EventType.SQS);
     // FIFO: stop at the first failure and report the rest of the batch too, so a message group keeps its order.
     const fifo = new SqsFifoPartialProcessor();
 
+    /** One EMF document per metric of a record, each carrying the record's correlation ID and message ID. */
+    const count = (name: string, ids: { correlationId: string; messageId: string }, errorClass?: ErrorClass) => {
+        const single = metrics.singleMetric();
+        if (errorClass) single.addDimension("errorClass", errorClass);
+        single.addMetadata("correlation_id", ids.correlationId);
+        single.addMetadata("message_id", ids.messageId);
+        single.addMetric(name, MetricUnit.Count, 1);
+    };
+
     const recordHandler = async (record: SQSRecord): Promise<void> => {
         const message = readSqsRecord(record);
+        const ids = { correlationId: message.correlationId, messageId: record.messageId };
         const receiveCount = Number(record.attributes.ApproximateReceiveCount);
         // A child logger per record: records run in parallel, so the ID must not live on the shared logger.
         const log = logger.createChild({
             persistentKeys: { correlation_id: message.correlationId, message_id: record.messageId, receive_count: receiveCount, origin: message.origin },
         });
+        if (receiveCount > 1) count("RecordsRetried", ids);
         try {
             if (message.problem !== undefined) throw new PermanentError(message.problem);
-            await step(message as SqsMessage & { payload: unknown }, record, log);
-            metrics.addMetric("RecordsProcessed", MetricUnit.Count, 1);
+            const outcome = await step(message as SqsMessage & { payload: unknown }, record, log);
+            count("RecordsProcessed", ids);
+            if (outcome?.duplicate) count("DuplicatesSuppressed", ids);
         } catch (error) {
             const errorClass = classifyError(error, { receiveCount, maxReceiveCount });
             log.error("record failed", { error_class: errorClass, error: error as Error });
-            const failed = metrics.singleMetric();
-            failed.addDimension("errorClass", errorClass);
-            failed.addMetadata("correlation_id", message.correlationId);
-            failed.addMetric("RecordsFailed", MetricUnit.Count, 1);
+            count("RecordsFailed", ids, errorClass);
+            // Retrying a permanent failure cannot help: move it to the DLQ now instead of after maxReceiveCount receives.
+            if (errorClass === "permanent" && deadLetter) {
+                try {
+                    await deadLetter.sqs.send(deadLetterMessage(record, deadLetter.queueUrl, message.correlationId, errorClass, error as Error));
+                } catch (sendError) {
+                    log.error("could not send the record to the DLQ; leaving it to SQS redrive", { error: sendError as Error });
+                    throw error; // reported as a batch item failure: nothing is lost
+                }
+                log.warn("record sent to the DLQ", { error_class: errorClass });
+                count("SentToDlq", ids, errorClass);
+                return; // handled: SQS deletes it from the source queue
+            }
             throw error; // reported as a batch item failure: SQS redelivers it after the visibility timeout
         }
     };
@@ -60,4 +133,10 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
             metrics.publishStoredMetrics();
         }
     };
+}
+
+/** The DLQ hand-off the stack configures: DEAD_LETTER_QUEUE_URL (set by SqsConsumer), or none. */
+export function deadLetterFromEnvironment(sqs?: SQSClient): DeadLetterTarget | undefined {
+    const queueUrl = process.env.DEAD_LETTER_QUEUE_URL;
+    return queueUrl ? { queueUrl, sqs: sqs ?? new SQSClient({}) } : undefined;
 }

@@ -67,10 +67,12 @@ export class SqsConsumer extends pulumi.ComponentResource {
             memorySizeMb: s.memorySizeMb,
             statements: [
                 { Sid: "ConsumeQueue", Action: SQS_CONSUME_ACTIONS, Resource: [this.queue.queue.arn] },
+                // Permanent failures are sent to the DLQ by the handler instead of burning maxReceiveCount receives.
+                { Sid: "SendPermanentFailuresToDlq", Action: ["sqs:SendMessage"], Resource: [this.queue.deadLetterQueue.arn] },
                 ...(args.statements ?? []),
             ],
             // The handler calls a failure on the last allowed receive "poison".
-            environment: { MAX_RECEIVE_COUNT: String(s.maxReceiveCount), ...args.environment },
+            environment: { MAX_RECEIVE_COUNT: String(s.maxReceiveCount), DEAD_LETTER_QUEUE_URL: this.queue.deadLetterQueue.url, ...args.environment },
             logRetentionDays: args.logRetentionDays,
             alarmTopicArn: args.alarmTopicArn,
         }, child);
