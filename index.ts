@@ -5,6 +5,7 @@ import { FanOut } from "./patterns/fan-out";
 import { IdempotentConsumer } from "./patterns/idempotent-consumer";
 import { QueueWorker } from "./patterns/queue-worker";
 import { AlarmTopic } from "./patterns/shared/alarm-topic";
+import { StackDashboard } from "./patterns/shared/dashboard";
 
 function readConfig(): LabConfig {
     try {
@@ -32,3 +33,7 @@ export const eventRouting = common && config.toggles.eventRouting
     ? new EventRouting("event-routing", { settings: config.eventRouting, ...common }).outputs : undefined;
 export const idempotentConsumer = common && config.toggles.idempotentConsumer
     ? new IdempotentConsumer("idempotent-consumer", { settings: config.idempotentConsumer, ...common }).outputs : undefined;
+
+// One dashboard per stack, showing whatever the enabled patterns registered (records per consumer, every alarm).
+export const dashboardName = alarms
+    ? new StackDashboard("dashboard", { patterns: TOGGLES.filter((t) => config.toggles[t]) }).dashboard.dashboardName : undefined;

@@ -137,6 +137,6 @@ describe("patterns together", () => {
         for (const r of run.resources.filter((x) => limits[x.type] !== undefined)) {
             assert.ok(r.state.name.length <= limits[r.type], `${r.type} ${r.state.name} is longer than ${limits[r.type]}`);
         }
-        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "eventRouting", "fanOut", "idempotentConsumer", "queueWorker"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "eventRouting", "fanOut", "idempotentConsumer", "queueWorker"]);
     });
 });

@@ -28,6 +28,7 @@ describe("program toggles", () => {
             "serverless-patterns-lab:shared:ObservedFunction::queue-worker-fn",
             "serverless-patterns-lab:shared:QueueWithDlq::queue-worker",
             "serverless-patterns-lab:shared:SqsConsumer::queue-worker",
+            "serverless-patterns-lab:shared:StackDashboard::dashboard",
         ]);
         assert.deepEqual(typeCounts(run.resources.filter((r) => r.custom)), {
             "aws:kms/key:Key": 1,
@@ -42,6 +43,7 @@ describe("program toggles", () => {
             [T.rolePolicy]: 1,
             [T.fn]: 1,
             [T.esm]: 1,
+            "aws:cloudwatch/dashboard:Dashboard": 1,
         });
     });
 });

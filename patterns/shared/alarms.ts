@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { showAlarm } from "./dashboard";
 
 /** What every alarm of the lab shares: one evaluation of one metric, notifying the stack's alarm topic. */
 export interface AlarmSpec {
@@ -19,7 +20,7 @@ export interface AlarmSpec {
  * SQS and Lambda publish nothing while idle, and idle is healthy.
  */
 export function metricAlarm(name: string, spec: AlarmSpec, alarmTopicArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
-    return new aws.cloudwatch.MetricAlarm(name, {
+    const alarm = new aws.cloudwatch.MetricAlarm(name, {
         alarmDescription: spec.description,
         namespace: spec.namespace,
         metricName: spec.metricName,
@@ -33,4 +34,6 @@ export function metricAlarm(name: string, spec: AlarmSpec, alarmTopicArn: pulumi
         alarmActions: [alarmTopicArn],
         okActions: [alarmTopicArn],
     }, opts);
+    showAlarm(alarm);
+    return alarm;
 }

@@ -2,10 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarms";
 import { handlerArchive } from "./bundle";
+import { METRICS_NAMESPACE } from "./dashboard";
 import { AllowStatement, policyDocument } from "./iam";
 
-/** CloudWatch namespace of the handlers' EMF metrics. */
-export const METRICS_NAMESPACE = "ServerlessPatternsLab";
 
 export interface ObservedFunctionArgs {
     /** Folder under functions/ holding the handler's index.ts. */
@@ -32,9 +31,12 @@ export class ObservedFunction extends pulumi.ComponentResource {
     readonly function: aws.lambda.Function;
     readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
     readonly throttlesAlarm: aws.cloudwatch.MetricAlarm;
+    /** The handler's POWERTOOLS_SERVICE_NAME: the `service` dimension of its EMF metrics. */
+    readonly serviceName: string;
 
     constructor(name: string, args: ObservedFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:ObservedFunction", name, {}, opts);
+        this.serviceName = name;
         if (!Number.isInteger(args.timeoutSeconds) || args.timeoutSeconds < 1 || args.timeoutSeconds > 900) {
             throw new Error(`${name}: timeoutSeconds ${args.timeoutSeconds} is outside 1–900`);
         }
@@ -74,7 +76,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
             environment: {
                 variables: {
                     NODE_OPTIONS: "--enable-source-maps",
-                    POWERTOOLS_SERVICE_NAME: name,
+                    POWERTOOLS_SERVICE_NAME: this.serviceName,
                     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
                     ...args.environment,
                 },

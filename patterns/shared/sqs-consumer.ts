@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerSettings, recommendedVisibilityTimeout } from "../config";
+import { showRecordMetrics } from "./dashboard";
 import { ObservedFunction } from "./function";
 import { AllowStatement, SQS_CONSUME_ACTIONS } from "./iam";
 import { QueueWithDlq, ServiceSender } from "./queue";
@@ -76,6 +77,8 @@ export class SqsConsumer extends pulumi.ComponentResource {
             logRetentionDays: args.logRetentionDays,
             alarmTopicArn: args.alarmTopicArn,
         }, child);
+
+        showRecordMetrics(this.function.serviceName); // the handler's POWERTOOLS_SERVICE_NAME
 
         this.eventSourceMapping = new aws.lambda.EventSourceMapping(`${name}-esm`, {
             eventSourceArn: this.queue.queue.arn,
