@@ -20,6 +20,7 @@ const observability = () => ({ logger: new Logger({ serviceName: "producer" }), 
 
 describe("event producer", () => {
     const eventBridge = mockClient(EventBridgeClient);
+    after(() => eventBridge.restore()); // the mock patches every client; leave none patched for other suites
     let delays: number[];
     const producer = () => {
         delays = [];
@@ -88,6 +89,7 @@ describe("event producer", () => {
 
 describe("fan-out producer", () => {
     const sns = mockClient(SNSClient);
+    after(() => sns.restore());
     const producer = () => createFanOutProducer({ client: new SNSClient({ region: "us-east-1" }), topicArn: TOPIC, ...observability(), send: { delay: async () => undefined } });
     beforeEach(() => sns.reset());
 

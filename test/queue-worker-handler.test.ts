@@ -144,8 +144,11 @@ describe("queue-worker handler", () => {
 
 describe("queue-worker handler: permanent failures go to the DLQ", () => {
     const DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/queue-worker-dlq-5f1c2aa";
-    const sqs = mockClient(SQSClient);
+    // Mocks every SQSClient's send while this suite runs; restored after, so suites on a real SQS server are unaffected.
+    let sqs: ReturnType<typeof mockClient>;
+    before(() => { sqs = mockClient(SQSClient); });
     afterEach(() => sqs.reset());
+    after(() => sqs.restore());
 
     function withDlq() {
         return createHandler({
