@@ -19,8 +19,10 @@ const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderId: `o
 const observability = () => ({ logger: new Logger({ serviceName: "producer" }), metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "producer" }) });
 
 describe("event producer", () => {
-    const eventBridge = mockClient(EventBridgeClient);
-    after(() => eventBridge.restore()); // the mock patches every client; leave none patched for other suites
+    // The mock patches every client while this suite runs; restored after, so no other suite sees it.
+    let eventBridge: ReturnType<typeof mockClient>;
+    before(() => { eventBridge = mockClient(EventBridgeClient); });
+    after(() => eventBridge.restore());
     let delays: number[];
     const producer = () => {
         delays = [];
@@ -88,7 +90,8 @@ describe("event producer", () => {
 });
 
 describe("fan-out producer", () => {
-    const sns = mockClient(SNSClient);
+    let sns: ReturnType<typeof mockClient>;
+    before(() => { sns = mockClient(SNSClient); });
     after(() => sns.restore());
     const producer = () => createFanOutProducer({ client: new SNSClient({ region: "us-east-1" }), topicArn: TOPIC, ...observability(), send: { delay: async () => undefined } });
     beforeEach(() => sns.reset());

@@ -21,6 +21,7 @@ export function createHandler(deps: EventConsumerDeps = {}) {
     return async (event: EventBridgeEvent<string, unknown>, context: Context): Promise<void> => {
         logger.addContext(context);
         const correlationId = eventBridgeCorrelationId(event);
+        metrics.addMetadata("correlation_id", correlationId); // on this invocation's EMF line, cleared when published
         const log = logger.createChild({ persistentKeys: { correlation_id: correlationId, event_id: event.id, detail_type: event["detail-type"] } });
         try {
             await handleOrder(parseOrder(event.detail), log);

@@ -37,6 +37,7 @@ export function createHandler(deps: EventProducerDeps = {}) {
         if (!busName) throw new Error("EVENT_BUS_NAME is not set"); // checked per call so the bundle loads anywhere
         logger.addContext(context);
         const correlationId = directCorrelationId(input);
+        metrics.addMetadata("correlation_id", correlationId); // on this invocation's EMF line, cleared when published
         const log = logger.createChild({ persistentKeys: { correlation_id: correlationId } });
         try {
             const entries: PutEventsRequestEntry[] = readOrders(input).map((order) => ({

@@ -48,6 +48,7 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
         if (!topicArn) throw new Error("TOPIC_ARN is not set"); // checked per call so the bundle loads anywhere
         logger.addContext(context);
         const correlationId = directCorrelationId(input);
+        metrics.addMetadata("correlation_id", correlationId); // on this invocation's EMF line, cleared when published
         const log = logger.createChild({ persistentKeys: { correlation_id: correlationId } });
         try {
             const entries: PublishBatchRequestEntry[] = readOrders(input).map((order, i) => ({
