@@ -21,6 +21,8 @@ export interface RecordedResource {
     inputs: Record<string, any>;
     /** State the mock returned: inputs plus the ids, names and ARNs AWS would assign. */
     state: Record<string, any>;
+    /** The inputs as the engine received them (unknowns as the engine's sentinel), for the policy analyzer. */
+    wireInputs: Record<string, unknown>;
 }
 
 export interface ProgramRun {
@@ -84,10 +86,19 @@ function physicalState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
+/** Types whose `name` the provider's Check fills in (auto-naming) when the program leaves it unset. */
+const AUTONAMED = new Set(["aws:sqs/queue:Queue", "aws:lambda/function:Function", "aws:iam/role:Role", "aws:sns/topic:Topic",
+    "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventArchive:EventArchive", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup"]);
+
 class RecordingMocks implements pulumi.runtime.Mocks {
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    constructor(private readonly preview: boolean) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
         if (!args.custom) return { id: "", state: {} };
         const { id, state } = physicalState(args.type, args.name, args.inputs);
+        // A preview of a new stack knows the inputs and the auto-names Check adds; ARNs, URLs and ids stay unknown.
+        if (this.preview) return { id: undefined, state: { ...args.inputs, ...(AUTONAMED.has(args.type) ? { name: state.name } : {}) } };
         return { id, state: { ...args.inputs, ...state } };
     }
 
@@ -118,7 +129,8 @@ async function settle(): Promise<void> {
 }
 
 function resolveOutputs(value: unknown): Promise<any> {
-    return new Promise((resolve) => { (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve); });
+    // Output's internal promise(withUnknowns): apply never runs on an unknown, which every preview output may be.
+    return (pulumi.output(value) as unknown as { promise(withUnknowns: boolean): Promise<any> }).promise(true);
 }
 
 /** Forgets the program's modules so the next require runs it again (the program runs once per import). */
@@ -139,7 +151,7 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
     for (const [key, value] of Object.entries(config)) {
         all[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    await pulumi.runtime.setMocks(new RecordingMocks(), PROJECT, STACK, options.preview ?? false);
+    await pulumi.runtime.setMocks(new RecordingMocks(options.preview ?? false), PROJECT, STACK, options.preview ?? false);
     pulumi.runtime.setAllConfig(all);
 
     const resources: RecordedResource[] = [];
@@ -160,6 +172,7 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
                     propertyDependencies,
                     inputs: pulumi.runtime.deserializeProperties(req.getObject()),
                     state: pulumi.runtime.deserializeProperties(resp.getObject()),
+                    wireInputs: req.getObject()?.toJavaScript() ?? {},
                 });
             }
             callback(err, resp);

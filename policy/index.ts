@@ -1,0 +1,11 @@
+// The lab's policy pack: `pulumi preview --policy-pack policy`. This module only constructs the pack (which
+// starts the analyzer server); the policies live in modules tests can import.
+import { PolicyPack } from "@pulumi/policy";
+import { alarmPolicies } from "./alarms";
+import { deadLetterQueuePolicies } from "./dead-letter-queues";
+import { leastPrivilegePolicies } from "./least-privilege";
+import { timeoutPolicies } from "./timeouts";
+
+new PolicyPack("serverless-patterns-lab", {
+    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies],
+});

@@ -1,0 +1,210 @@
+// The policy pack, exercised the way the Pulumi CLI exercises it: started from policy/ by run-policy-pack,
+// configured, and fed resources over gRPC (Analyze, AnalyzeStack).
+import { strict as assert } from "assert";
+import { AnalyzedResource, Diagnostic, PolicyAnalyzer, UNKNOWN_VALUE } from "../scripts/policy-analyzer";
+import { allCombinations, previewWithPolicies } from "../scripts/preview-policy";
+import { RecordedResource } from "./harness";
+
+let analyzer: PolicyAnalyzer;
+
+const urn = (type: string, name: string) => `urn:pulumi:test::serverless-patterns-lab::${type}::${name}`;
+const res = (type: string, name: string, properties: Record<string, unknown>, propertyDependencies: Record<string, string[]> = {}): AnalyzedResource =>
+    ({ type, name, urn: urn(type, name), properties, propertyDependencies, dependencies: Object.values(propertyDependencies).flat() });
+/** The policies that fired at `level`, sorted. */
+const fired = (ds: Diagnostic[], level: "mandatory" | "advisory" = "mandatory") => [...new Set(ds.filter((d) => d.enforcementLevel === level).map((d) => d.policyName))].sort();
+const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+
+const Q = "aws:sqs/queue:Queue";
+const FN = "aws:lambda/function:Function";
+const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+/**
+ * A queue consumer as the lab builds it. `preview`: a new stack's preview — ARNs unknown, resources linked only
+ * through property dependencies. Otherwise an update: ARNs known, no property dependencies, linked by value.
+ */
+function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: number; noRedrive?: boolean; dlqRetention?: number; drop?: string[] } = {}) {
+    const arn = (kind: string, name: string) => (preview ? UNKNOWN_VALUE : `arn:aws:${kind}:us-east-1:123456789012:${name}`);
+    const deps = (d: Record<string, string[]>) => (preview ? d : {});
+    const dlq = res(Q, "orders-dlq", { name: "orders-dlq-1111111", arn: arn("sqs", "orders-dlq-1111111"), messageRetentionSeconds: edit.dlqRetention ?? 1_209_600 });
+    const queue = res(Q, "orders", {
+        name: "orders-2222222", arn: arn("sqs", "orders-2222222"), visibilityTimeoutSeconds: edit.visibility ?? 180, messageRetentionSeconds: 345_600,
+        ...(edit.noRedrive ? {} : { redrivePolicy: preview ? UNKNOWN_VALUE : JSON.stringify({ deadLetterTargetArn: dlq.properties && arn("sqs", "orders-dlq-1111111"), maxReceiveCount: 5 }) }),
+    }, deps(edit.noRedrive ? {} : { redrivePolicy: [dlq.urn] }));
+    const fn = res(FN, "orders-fn", { name: "orders-fn-3333333", arn: arn("lambda", "function:orders-fn-3333333"), timeout: edit.timeout ?? 30 });
+    const esm = res(ESM, "orders-esm", { eventSourceArn: arn("sqs", "orders-2222222"), functionName: arn("lambda", "function:orders-fn-3333333"), maximumBatchingWindowInSeconds: 0 },
+        deps({ eventSourceArn: [queue.urn], functionName: [fn.urn] }));
+    const dlqAlarm = res(ALARM, "orders-dlq-depth", { metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: preview ? UNKNOWN_VALUE : "orders-dlq-1111111" } }, deps({ dimensions: [dlq.urn] }));
+    const errors = res(ALARM, "orders-fn-errors", { metricName: "Errors", dimensions: { FunctionName: preview ? UNKNOWN_VALUE : "orders-fn-3333333" } }, deps({ dimensions: [fn.urn] }));
+    return [dlq, queue, fn, esm, dlqAlarm, errors].filter((r) => !edit.drop?.includes(r.name));
+}
+
+describe("policy pack (through its gRPC analyzer)", function () {
+    this.timeout(300_000); // the 16-combination preview runs the program 16 times (~40 s on 2 cores)
+
+    before(async () => {
+        analyzer = await PolicyAnalyzer.start();
+        await analyzer.configure();
+    });
+    after(() => analyzer?.stop());
+
+    it("serves the pack's policies, each with a description a user can act on and an enforcement level", async () => {
+        const { name, version, policies } = await analyzer.info();
+        assert.equal(name, "serverless-patterns-lab");
+        assert.equal(version, "0.1.0");
+        assert.deepEqual(policies.map((p) => `${p.name}:${p.enforcementLevel}`), [
+            "iam-no-wildcard-actions:mandatory", "iam-no-wildcard-resources:mandatory", "iam-no-admin-managed-policies:mandatory",
+            "service-principal-source-condition:mandatory", "lambda-permission-source-arn:mandatory",
+            "sqs-event-source-has-dlq:mandatory", "eventbridge-target-has-dlq:mandatory", "sns-subscription-has-redrive:mandatory",
+            "async-function-has-failure-destination:mandatory", "dlq-has-depth-alarm:mandatory", "function-has-errors-alarm:mandatory",
+            "visibility-timeout-exceeds-function-timeout:mandatory", "visibility-timeout-recommended:advisory",
+            "dlq-retention-longer-than-source:advisory", "max-receive-count-at-least-5:advisory",
+        ]);
+        for (const p of policies) assert.ok(p.description.length > 60, p.name);
+    });
+
+    describe("resource policies: one pass and one fail fixture each", () => {
+        const RP = "aws:iam/rolePolicy:RolePolicy";
+        const QP = "aws:sqs/queuePolicy:QueuePolicy";
+        const cases: [string, AnalyzedResource, AnalyzedResource, string[]][] = [
+            ["iam-no-wildcard-actions",
+                res(RP, "ok", { policy: doc({ Effect: "Allow", Action: ["sqs:ReceiveMessage"], Resource: ["arn:aws:sqs:us-east-1:1:q"] }, { Effect: "Deny", Action: "sqs:*", Resource: "*", Principal: "*" }) }),
+                res(RP, "bad", { policy: doc({ Effect: "Allow", Action: ["sqs:*"], Resource: ["arn:aws:sqs:us-east-1:1:q"] }) }), ["iam-no-wildcard-actions"]],
+            ["iam-no-wildcard-resources",
+                res(RP, "ok", { policy: doc({ Effect: "Allow", Action: ["xray:PutTraceSegments"], Resource: "*" }) }),
+                res(RP, "bad", { policy: doc({ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: "*" }) }), ["iam-no-wildcard-resources"]],
+            ["iam-no-admin-managed-policies",
+                res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ok", { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" }),
+                res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "bad", { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonSQSFullAccess" }), ["iam-no-admin-managed-policies"]],
+            ["service-principal-source-condition",
+                res(QP, "ok", { policy: doc({ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:1:q", Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:sns:us-east-1:1:t" } } }) }),
+                res(QP, "bad", { policy: doc({ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:1:q" }) }), ["service-principal-source-condition"]],
+            ["lambda-permission-source-arn",
+                res("aws:lambda/permission:Permission", "ok", { action: "lambda:InvokeFunction", function: "f", principal: "events.amazonaws.com", sourceArn: "arn:aws:events:us-east-1:1:rule/b/r" }),
+                res("aws:lambda/permission:Permission", "bad", { action: "lambda:InvokeFunction", function: "f", principal: "events.amazonaws.com" }), ["lambda-permission-source-arn"]],
+            ["eventbridge-target-has-dlq",
+                res("aws:cloudwatch/eventTarget:EventTarget", "ok", { rule: "r", arn: "arn:aws:sqs:us-east-1:1:q", deadLetterConfig: { arn: "arn:aws:sqs:us-east-1:1:dlq" } }),
+                res("aws:cloudwatch/eventTarget:EventTarget", "bad", { rule: "r", arn: "arn:aws:sqs:us-east-1:1:q" }), ["eventbridge-target-has-dlq"]],
+            ["sns-subscription-has-redrive",
+                res("aws:sns/topicSubscription:TopicSubscription", "ok", { protocol: "sqs", topic: "t", endpoint: "q", redrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:1:dlq" }) }),
+                res("aws:sns/topicSubscription:TopicSubscription", "bad", { protocol: "sqs", topic: "t", endpoint: "q" }), ["sns-subscription-has-redrive"]],
+        ];
+        for (const [policy, pass, fail, expected] of cases) {
+            it(`${policy}: passes a compliant resource, fails a violating one with that policy only`, async () => {
+                assert.deepEqual(fired(await analyzer.analyze(pass)), [], "pass fixture");
+                assert.deepEqual(fired(await analyzer.analyze(fail)), expected, "fail fixture");
+            });
+        }
+
+        it("max-receive-count-at-least-5 (advisory): 5 passes, 2 is reported", async () => {
+            const queue = (n: number) => res(Q, `q${n}`, { redrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:1:dlq", maxReceiveCount: n }) });
+            assert.deepEqual(fired(await analyzer.analyze(queue(5)), "advisory"), []);
+            assert.deepEqual(fired(await analyzer.analyze(queue(2)), "advisory"), ["max-receive-count-at-least-5"]);
+        });
+
+        it("a document unknown during preview is not a violation", async () => {
+            const ds = await analyzer.analyze(res(RP, "later", { role: "r", policy: UNKNOWN_VALUE }));
+            assert.deepEqual(fired(ds), []);
+        });
+    });
+
+    describe("stack policies, on an update (linked by ARN values) and on a new stack's preview (unknown ARNs, linked by property dependencies)", () => {
+        for (const preview of [false, true]) {
+            const mode = preview ? "preview" : "update";
+            it(`${mode}: the lab's consumer shape passes every policy`, async () => {
+                const ds = await analyzer.analyzeStack(consumerStack(preview));
+                assert.deepEqual(fired(ds), []);
+                assert.deepEqual(fired(ds, "advisory"), []);
+            });
+            it(`${mode}: an event-source queue without a redrive policy fails sqs-event-source-has-dlq`, async () => {
+                assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { noRedrive: true, drop: ["orders-dlq", "orders-dlq-depth"] }))), ["sqs-event-source-has-dlq"]);
+            });
+            it(`${mode}: a visibility timeout not above the function timeout fails the mandatory policy; below 6× only the advisory one`, async () => {
+                const short = await analyzer.analyzeStack(consumerStack(preview, { visibility: 30 }));
+                assert.deepEqual(fired(short), ["visibility-timeout-exceeds-function-timeout"]);
+                const belowRatio = await analyzer.analyzeStack(consumerStack(preview, { visibility: 100 }));
+                assert.deepEqual(fired(belowRatio), []);
+                assert.deepEqual(fired(belowRatio, "advisory"), ["visibility-timeout-recommended"]);
+            });
+            it(`${mode}: a DLQ without a depth alarm and a function without an Errors alarm fail their policies`, async () => {
+                assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-dlq-depth"] }))), ["dlq-has-depth-alarm"]);
+                assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-fn-errors"] }))), ["function-has-errors-alarm"]);
+            });
+            it(`${mode}: a DLQ keeping messages no longer than its source is advised against`, async () => {
+                assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { dlqRetention: 345_600 })), "advisory"), ["dlq-retention-longer-than-source"]);
+            });
+        }
+
+        it("a function targeted by EventBridge without an on-failure destination fails async-function-has-failure-destination", async () => {
+            const fn = res(FN, "handler", { name: "handler-1", timeout: 10 });
+            const target = res("aws:cloudwatch/eventTarget:EventTarget", "t", { rule: "r", arn: UNKNOWN_VALUE, deadLetterConfig: { arn: "arn:aws:sqs:us-east-1:1:dlq" } }, { arn: [fn.urn] });
+            const errors = res(ALARM, "handler-errors", { metricName: "Errors", dimensions: { FunctionName: UNKNOWN_VALUE } }, { dimensions: [fn.urn] });
+            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors])), ["async-function-has-failure-destination"]);
+            const config = res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "handler-async",
+                { functionName: UNKNOWN_VALUE, destinationConfig: { onFailure: { destination: UNKNOWN_VALUE } } }, { functionName: [fn.urn] });
+            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors, config])), []);
+        });
+    });
+
+    describe("policy config, as the CLI applies it", () => {
+        afterEach(() => analyzer.configure());
+
+        it("a ratio changed through configure changes the verdict", async () => {
+            const stack = consumerStack(false, { visibility: 100 }); // 100 s for a 30 s function
+            assert.deepEqual(fired(await analyzer.analyzeStack(stack), "advisory"), ["visibility-timeout-recommended"]);
+            await analyzer.configure({ "visibility-timeout-recommended": { ratio: 3 } });
+            assert.deepEqual(fired(await analyzer.analyzeStack(stack), "advisory"), []);
+            await analyzer.configure({ "visibility-timeout-recommended": { enforcementLevel: "mandatory" } });
+            assert.deepEqual(fired(await analyzer.analyzeStack(stack)), ["visibility-timeout-recommended"]);
+        });
+
+        it("rejects an invalid value, an unknown property and an unknown policy with a clear message", async () => {
+            await assert.rejects(analyzer.configure({ "visibility-timeout-recommended": { ratio: "six" } }),
+                { message: 'policy config visibility-timeout-recommended.ratio = "six": must be number' });
+            await assert.rejects(analyzer.configure({ "visibility-timeout-recommended": { ratio: 0 } }),
+                { message: "policy config visibility-timeout-recommended.ratio = 0: must be >= 1" });
+            await assert.rejects(analyzer.configure({ "visibility-timeout-recommended": { ration: 3 } }),
+                { message: "policy config visibility-timeout-recommended.ration = 3: no such property; allowed ratio" });
+            await assert.rejects(analyzer.configure({ "visibility-timeout": {} }), /names visibility-timeout, which is not a policy of this pack/);
+        });
+    });
+
+    describe("the lab's own program (offline preview)", () => {
+        it("every one of the 16 toggle combinations previews with zero violations, mandatory or advisory", async () => {
+            for (const toggles of allCombinations()) {
+                const { diagnostics, resources } = await previewWithPolicies(analyzer, toggles);
+                assert.deepEqual(diagnostics, [], `${JSON.stringify(toggles)} (${resources} resources)`);
+            }
+        });
+
+        it("all four patterns pass as an update too, where every value is known and links are made by ARN", async () => {
+            const { diagnostics, resources } = await previewWithPolicies(analyzer, { queueWorker: true, fanOut: true, eventRouting: true, idempotentConsumer: true }, undefined, "update");
+            assert.ok(resources > 200);
+            assert.deepEqual(diagnostics, []);
+        });
+
+        /** Edits one recorded resource's inputs. */
+        const edit = (type: string, name: string, change: (inputs: Record<string, any>) => void) => (rs: RecordedResource[]) => rs.map((r) => {
+            if (r.type !== type || r.name !== name) return r;
+            const wireInputs = JSON.parse(JSON.stringify(r.wireInputs));
+            change(wireInputs);
+            return { ...r, wireInputs };
+        });
+        const variants: [string, (rs: RecordedResource[]) => RecordedResource[], string][] = [
+            ["the queue without its redrive policy", edit(Q, "queue-worker", (i) => { delete i.redrivePolicy; }), "sqs-event-source-has-dlq"],
+            ["a visibility timeout shorter than the function's", edit(Q, "queue-worker", (i) => { i.visibilityTimeoutSeconds = 20; }), "visibility-timeout-exceeds-function-timeout"],
+            // The role's document holds queue ARNs, unknown in a preview: the variant replaces it whole.
+            ["a wildcard action in the function's role", edit("aws:iam/rolePolicy:RolePolicy", "queue-worker-fn-policy", (i) => {
+                i.policy = doc({ Effect: "Allow", Action: ["sqs:*"], Resource: ["arn:aws:sqs:us-east-1:123456789012:queue-worker-0000000"] });
+            }), "iam-no-wildcard-actions"],
+            ["the DLQ's alarm removed", (rs) => rs.filter((r) => r.name !== "queue-worker-dlq-depth"), "dlq-has-depth-alarm"],
+            ["the function's Errors alarm removed", (rs) => rs.filter((r) => r.name !== "queue-worker-fn-errors"), "function-has-errors-alarm"],
+        ];
+        for (const [what, mutate, policy] of variants) {
+            it(`a broken variant of the queue worker — ${what} — fails ${policy}`, async () => {
+                const { diagnostics } = await previewWithPolicies(analyzer, { queueWorker: true }, mutate);
+                assert.deepEqual(fired(diagnostics), [policy]);
+            });
+        }
+    });
+});
