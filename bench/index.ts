@@ -1,10 +1,12 @@
 // `npm run bench`: the lab's speed figures. Targets live here, never in test assertions.
 import { coldStart, printColdStart } from "./cold-start";
 import { idempotencyOverhead, printIdempotency } from "./idempotency";
+import { policyBench, printPolicyBench } from "./policy";
 
 async function main(): Promise<void> {
     printColdStart(coldStart());
     printIdempotency(await idempotencyOverhead());
+    printPolicyBench(await policyBench());
 }
 
 main().catch((error) => {
