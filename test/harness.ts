@@ -136,7 +136,9 @@ function resolveOutputs(value: unknown): Promise<any> {
 /** Forgets the program's modules so the next require runs it again (the program runs once per import). */
 function forgetProgram(): void {
     for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(path.join(ROOT, "test"))) {
+        // The bundler stays loaded: its memo keeps one esbuild run per handler per process (sources do not change mid-run).
+        if (file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(path.join(ROOT, "test"))
+            && file !== path.join(ROOT, "patterns", "shared", "bundle.ts")) {
             delete require.cache[file];
         }
     }
@@ -182,14 +184,23 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
     forgetProgram();
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
+    // Pulumi records each resource's source position from `new Error().stack`; through ts-node's source-map
+    // support that costs more than the rest of the run. Native stack formatting while the program runs.
+    const errorClass = Error as { prepareStackTrace?: unknown };
+    const prepareStackTrace = errorClass.prepareStackTrace;
+    errorClass.prepareStackTrace = undefined;
     try {
-        program = require(path.join(ROOT, "index.ts"));
-    } catch (e) {
-        error = e as Error;
+        try {
+            program = require(path.join(ROOT, "index.ts"));
+        } catch (e) {
+            error = e as Error;
+        }
+        const outputs = error ? {} : await resolveOutputs(program);
+        await settle();
+        return { resources, outputs, error };
+    } finally {
+        errorClass.prepareStackTrace = prepareStackTrace;
     }
-    const outputs = error ? {} : await resolveOutputs(program);
-    await settle();
-    return { resources, outputs, error };
 }
 
 /** Query helpers over one run. */
