@@ -4,6 +4,9 @@ import { search } from "@aws-lambda-powertools/jmespath";
 
 export const PROJECT = "serverless-patterns-lab";
 
+/** CloudWatch namespace of the handlers' EMF metrics (their POWERTOOLS_METRICS_NAMESPACE). */
+export const METRICS_NAMESPACE = "ServerlessPatternsLab";
+
 /** Settings shared by every pattern that consumes an SQS queue with a Lambda function. */
 export interface ConsumerSettings {
     /** Lambda timeout. AWS limit 1–900 s. */

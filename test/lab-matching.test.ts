@@ -4,8 +4,8 @@ import { strict as assert } from "assert";
 import { matchesEventPattern, parseEventPattern } from "../lab/matching/event-pattern";
 import { InvalidPatternError } from "../lab/matching/filters";
 import { matchesFilterPolicy, parseFilterPolicy, SnsMessage } from "../lab/matching/sns-filter";
-import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN, ORDER_PLACED, ORDER_SOURCE } from "../patterns/event-routing";
-import { DEFAULT_SUBSCRIBERS } from "../patterns/fan-out";
+import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN, ORDER_PLACED, ORDER_SOURCE } from "../patterns/event-routing/rules";
+import { DEFAULT_SUBSCRIBERS } from "../patterns/fan-out/subscribers";
 
 /** The EC2 state-change event the EventBridge user guide's pattern examples use. */
 const EC2_EVENT = {

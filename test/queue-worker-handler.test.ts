@@ -49,6 +49,17 @@ describe("queue-worker handler", () => {
         assert.equal(metricTotal(out.lines, "RecordsProcessed"), 10);
     });
 
+    it("on a FIFO queue stops at the first failure and reports it and every later record, keeping the group's order", async () => {
+        // Regression: the synchronous FIFO processor under the async processPartialResponse failed every FIFO batch (found by the lab).
+        const { handler, processed } = workerUnderTest();
+        const fifoArn = "arn:aws:sqs:us-east-1:123456789012:orders.fifo";
+        const records = Array.from({ length: 5 }, (_, i) => ({ ...sqsRecord(i === 2 ? order(i, { simulate: "crash" }) : order(i)), eventSourceARN: fifoArn }));
+        const out = await captureOutput(() => handler(sqsEvent(records), lambdaContext()));
+        assert.equal(out.error, undefined);
+        assert.deepEqual(out.result, { batchItemFailures: records.slice(2).map((r) => ({ itemIdentifier: r.messageId })) });
+        assert.deepEqual(processed.map((o) => o.orderId), ["order-0", "order-1"]);
+    });
+
     it("reports only the poison record's messageId when one record of ten fails", async () => {
         const { handler, processed } = workerUnderTest();
         const records = Array.from({ length: 10 }, (_, i) => sqsRecord(i === 6 ? order(i, { simulate: "crash" }) : order(i)));

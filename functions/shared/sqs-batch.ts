@@ -1,7 +1,7 @@
 // The per-record machinery every SQS consumer of the lab shares: unwrap the record, log through a child logger
 // carrying its correlation ID, classify failures, hand permanent ones to the DLQ, count outcomes in EMF, report
 // batch item failures.
-import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessor } from "@aws-lambda-powertools/batch";
+import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -76,7 +76,7 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
     const { logger, metrics, maxReceiveCount, step, deadLetter } = options;
     const standard = new BatchProcessor(EventType.SQS);
     // FIFO: stop at the first failure and report the rest of the batch too, so a message group keeps its order.
-    const fifo = new SqsFifoPartialProcessor();
+    const fifo = new SqsFifoPartialProcessorAsync();
 
     /** One EMF document per metric of a record, each carrying the record's correlation ID and message ID. */
     const count = (name: string, ids: { correlationId: string; messageId: string }, errorClass?: ErrorClass) => {

@@ -6,23 +6,8 @@ import { ObservedFunction } from "../shared/function";
 import { DeadLetterQueue, ServiceSender } from "../shared/queue";
 import { SqsConsumer } from "../shared/sqs-consumer";
 
-/** Source and detail type the event producer puts (functions/event-producer). */
-export const ORDER_SOURCE = "lab.orders";
-export const ORDER_PLACED = "OrderPlaced";
-
-/** Orders of 100 or more, to the SQS target: a `numeric` match on a detail field. */
-export const HIGH_VALUE_ORDERS_PATTERN = {
-    source: [ORDER_SOURCE],
-    "detail-type": [ORDER_PLACED],
-    detail: { amount: [{ numeric: [">=", 100] }] },
-};
-
-/** Orders from EU regions except test traffic, to the Lambda target: a `prefix` and an `anything-but` match. */
-export const EU_ORDERS_PATTERN = {
-    source: [ORDER_SOURCE],
-    "detail-type": [ORDER_PLACED],
-    detail: { region: [{ prefix: "eu-" }], channel: [{ "anything-but": ["test"] }] },
-};
+export { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN, ORDER_PLACED, ORDER_SOURCE } from "./rules";
+import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN } from "./rules";
 
 export interface EventRoutingArgs {
     settings: EventRoutingSettings;

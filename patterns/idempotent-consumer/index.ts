@@ -4,16 +4,9 @@ import { IdempotentConsumerSettings, redeliveryHorizonSeconds } from "../config"
 import { metricAlarm } from "../shared/alarms";
 import { SqsConsumer } from "../shared/sqs-consumer";
 
-/** How a consumer tells a duplicate; each one catches a different kind (see the README's table). */
-export type Strategy = "message-id" | "business-key" | "fifo";
-export const STRATEGIES: readonly Strategy[] = ["message-id", "business-key", "fifo"];
-
-/** The handler's key strategy and the queue kind behind each consumer. */
-const STRATEGY_WIRING: Record<Strategy, { keyStrategy: "messageId" | "businessKey"; fifo: boolean; description: string }> = {
-    "message-id": { keyStrategy: "messageId", fifo: false, description: "key = SQS messageId: catches redeliveries" },
-    "business-key": { keyStrategy: "businessKey", fifo: false, description: "key = business key: catches redeliveries and producer retries" },
-    fifo: { keyStrategy: "businessKey", fifo: true, description: "FIFO queue with content-based deduplication + business key" },
-};
+export { STRATEGIES } from "./strategies";
+export type { Strategy } from "./strategies";
+import { STRATEGIES, STRATEGY_WIRING, type Strategy } from "./strategies";
 
 /** What Powertools needs of the table: read, claim (conditional put), complete (update) and release (delete) a record. */
 export const IDEMPOTENCY_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];

@@ -17,8 +17,8 @@ export function showRecordMetrics(service: string): void {
     consumers.push(service);
 }
 
-/** CloudWatch namespace of the handlers' EMF metrics (their POWERTOOLS_METRICS_NAMESPACE). */
-export const METRICS_NAMESPACE = "ServerlessPatternsLab";
+export { METRICS_NAMESPACE } from "../config";
+import { METRICS_NAMESPACE } from "../config";
 
 /** The error classes functions/shared/errors.ts assigns; RecordsFailed carries one as a dimension. */
 const ERROR_CLASSES = ["transient", "permanent", "poison"];

@@ -1,0 +1,170 @@
+// What every scenario run shares: virtual time with Date following it, a seeded random source, quiet Powertools,
+// a timeline sampled on a fixed grid, and the conservation ledger.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import * as FakeTimers from "@sinonjs/fake-timers";
+import { METRICS_NAMESPACE } from "../patterns/config";
+import { LAB_EPOCH, seededRandom, VirtualClock } from "./sim/clock";
+
+/** Points on each timeline: enough for a smooth SVG, few enough for a small JSON. */
+export const TIMELINE_POINTS = 240;
+
+export interface Series {
+    name: string;
+    values: number[];
+}
+
+export interface Timeline {
+    stepSeconds: number;
+    series: Series[];
+}
+
+/** Samples named gauges on a fixed grid of virtual time; the state between two events is the state after the first. */
+export class TimelineRecorder {
+    private readonly gauges: { name: string; read: () => number; values: number[] }[] = [];
+    private next = 0;
+    readonly stepMs: number;
+
+    constructor(readonly horizonMs: number) {
+        this.stepMs = Math.max(1, Math.ceil(horizonMs / TIMELINE_POINTS));
+    }
+
+    gauge(name: string, read: () => number): void {
+        this.gauges.push({ name, read, values: [] });
+    }
+
+    /** Samples every grid point in [from, to): nothing changes between events. */
+    advance(to: number): void {
+        while (this.next < to && this.next <= this.horizonMs) this.sample();
+    }
+
+    finish(): Timeline {
+        while (this.next <= this.horizonMs) this.sample();
+        return { stepSeconds: this.stepMs / 1000, series: this.gauges.map((g) => ({ name: g.name, values: g.values })) };
+    }
+
+    private sample(): void {
+        for (const g of this.gauges) g.values.push(g.read());
+        this.next += this.stepMs;
+    }
+}
+
+export type Location = "processed" | "dead-lettered" | "in-flight" | "filtered-out";
+
+export interface Conservation {
+    units: number;
+    processed: number;
+    deadLettered: number;
+    inFlight: number;
+    filteredOut: number;
+    /** Units found nowhere: the simulator (or the pattern) lost them. */
+    lost: string[];
+    holds: boolean;
+}
+
+/** Where each unit (an order, a subscriber's copy of an order) ended; anything unaccounted for is lost. */
+export function conservation(units: Iterable<string>, locate: (unit: string) => Location | undefined): Conservation {
+    const c: Conservation = { units: 0, processed: 0, deadLettered: 0, inFlight: 0, filteredOut: 0, lost: [], holds: true };
+    for (const unit of units) {
+        c.units++;
+        const where = locate(unit);
+        if (where === "processed") c.processed++;
+        else if (where === "dead-lettered") c.deadLettered++;
+        else if (where === "in-flight") c.inFlight++;
+        else if (where === "filtered-out") c.filteredOut++;
+        else c.lost.push(unit);
+    }
+    c.holds = c.lost.length === 0;
+    return c;
+}
+
+/** The order IDs in message bodies of any shape: plain, SNS envelope, EventBridge event, on-failure record. */
+export function orderIdsIn(bodies: Iterable<string>): Set<string> {
+    const ids = new Set<string>();
+    const pattern = /orderId\\*"\s*:\s*\\*"([^"\\]+)/g;
+    for (const body of bodies) for (const m of body.matchAll(pattern)) ids.add(m[1]);
+    return ids;
+}
+
+/** Side effects per unit: what the business step did, counted where it happens. */
+export class Effects {
+    private readonly counts = new Map<string, number>();
+
+    record(unit: string): void {
+        this.counts.set(unit, (this.counts.get(unit) ?? 0) + 1);
+    }
+
+    of(unit: string): number {
+        return this.counts.get(unit) ?? 0;
+    }
+
+    /** Side effects beyond the first, summed: work done twice. */
+    get duplicates(): number {
+        let n = 0;
+        for (const c of this.counts.values()) n += c - 1;
+        return n;
+    }
+
+    get total(): number {
+        let n = 0;
+        for (const c of this.counts.values()) n += c;
+        return n;
+    }
+
+    get units(): number {
+        return this.counts.size;
+    }
+}
+
+/** One scenario run's shared machinery. */
+export class LabRun {
+    readonly clock = new VirtualClock();
+    readonly random: () => number;
+    readonly timeline: TimelineRecorder;
+
+    constructor(readonly seed: number, horizonSeconds: number) {
+        this.random = seededRandom(seed);
+        this.timeline = new TimelineRecorder(horizonSeconds * 1000);
+    }
+
+    /** Powertools Logger that writes nothing (the lab reports; the handlers' JSON logs are for AWS). */
+    logger(serviceName: string): Logger {
+        return new Logger({ serviceName, logLevel: "SILENT" });
+    }
+
+    /** Powertools Metrics with EMF output off (Powertools reads the switch when a Metrics is made, single metrics too). */
+    metrics(serviceName: string): Metrics {
+        const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+        process.env.POWERTOOLS_METRICS_DISABLED = "true";
+        try {
+            return new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) });
+        } finally {
+            if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+            else process.env.POWERTOOLS_METRICS_DISABLED = previous;
+        }
+    }
+
+    /** Runs the clock to `horizonSeconds` with Date at the virtual wall time, sampling the timeline on the way. */
+    async run(onProgress?: (fraction: number) => void): Promise<Timeline> {
+        const fake = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: LAB_EPOCH });
+        // The handlers' EMF documents are for CloudWatch, not the lab's report.
+        const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
+        process.env.POWERTOOLS_METRICS_DISABLED = "true";
+        const horizon = this.timeline.horizonMs;
+        this.clock.onAdvance = (_from, to) => {
+            this.timeline.advance(to);
+            fake.setSystemTime(LAB_EPOCH + to);
+            onProgress?.(Math.min(1, to / horizon));
+        };
+        try {
+            await this.clock.run(horizon);
+        } finally {
+            fake.uninstall();
+            this.clock.onAdvance = undefined;
+            if (metricsDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+            else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabled;
+        }
+        onProgress?.(1);
+        return this.timeline.finish();
+    }
+}

@@ -1,0 +1,121 @@
+// Building blocks the scenarios share: queues wired as the stack wires them, the event source mapping on the
+// pattern's settings, the real handlers with a business step that counts side effects, and the usual gauges.
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { ConsumerSettings, DLQ_RETENTION_SECONDS, recommendedVisibilityTimeout } from "../../patterns/config";
+import { createHandler as createQueueWorker } from "../../functions/queue-worker";
+import { createHandler as createIdempotentConsumer, KeyStrategy } from "../../functions/idempotent-consumer";
+import { Order, ProcessOrder } from "../../functions/shared/order";
+import { TransientError } from "../../functions/shared/errors";
+import { Effects, LabRun, Location, orderIdsIn } from "../harness";
+import { simulatedSqsClient } from "../sim/clients";
+import { EventSourceMapping, SqsHandler } from "../sim/esm";
+import { SimIdempotencyStore } from "../sim/idempotency-store";
+import { SimQueue } from "../sim/sqs";
+
+export interface ConsumerQueues {
+    queue: SimQueue;
+    dlq: SimQueue;
+}
+
+/** A source queue and its DLQ as SqsConsumer builds them: visibility from the settings, DLQ retention 14 days. */
+export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; visibilityTimeoutSeconds?: number; duplicateRate?: number } = {}): ConsumerQueues {
+    const suffix = options.fifo ? ".fifo" : "";
+    const fifo = options.fifo ? { contentBasedDeduplication: true } : undefined;
+    const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo });
+    const queue = new SimQueue(run.clock, {
+        name: `${name}${suffix}`,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(settings),
+        retentionSeconds: settings.messageRetentionSeconds,
+        redrive: { deadLetter: dlq, maxReceiveCount: settings.maxReceiveCount },
+        fifo,
+        duplicateRate: options.duplicateRate,
+        random: run.random,
+    });
+    return { queue, dlq };
+}
+
+/** The event source mapping SqsConsumer creates (ReportBatchItemFailures on, unless a scenario turns it off). */
+export function mapping(run: LabRun, name: string, queue: SimQueue, handler: SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
+    return new EventSourceMapping(run.clock, queue, handler, {
+        functionName: name,
+        batchSize: settings.batchSize,
+        maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
+        maximumConcurrency: settings.maximumConcurrency,
+        functionTimeoutSeconds: settings.functionTimeoutSeconds,
+        reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+        reservedConcurrency: options.reservedConcurrency,
+        overheadMs: options.overheadMs ?? 20,
+    });
+}
+
+export interface BusinessStep {
+    /** Virtual time one order takes. */
+    processingMs: number;
+    /** Whether the downstream dependency is down now (orders then fail with a TransientError). */
+    downstreamDown?: () => boolean;
+}
+
+/** The business step of the lab's consumers, in virtual time: counts side effects, honours `simulate`, takes time. */
+export function countingStep(run: LabRun, effects: Effects, step: BusinessStep): ProcessOrder {
+    return async (order: Order, _logger: Logger) => {
+        if (order.simulate === "crash") throw new Error("unexpected failure (simulated)");
+        if (order.simulate === "transient" || step.downstreamDown?.()) throw new TransientError("downstream unavailable (simulated)");
+        if (step.processingMs > 0) await run.clock.sleep(step.processingMs);
+        effects.record(order.orderId);
+    };
+}
+
+/** The project's queue worker, as deployed: DLQ hand-off for permanent failures through its SQS client. */
+export function queueWorker(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings, processOrder: ProcessOrder): SqsHandler {
+    return createQueueWorker({
+        processOrder,
+        logger: run.logger(name),
+        metrics: run.metrics(name),
+        maxReceiveCount: settings.maxReceiveCount,
+        deadLetter: { queueUrl: queues.dlq.url, sqs: simulatedSqsClient([queues.dlq]) },
+    });
+}
+
+/** The project's idempotent consumer, as deployed, with its table in virtual time. */
+export function idempotentConsumer(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings & { businessKeyPath: string; expiresAfterSeconds?: number }, keyStrategy: KeyStrategy, processOrder: ProcessOrder, expiresAfterSeconds: number): { handler: SqsHandler; store: SimIdempotencyStore } {
+    const store = new SimIdempotencyStore();
+    const handler = createIdempotentConsumer({
+        processOrder,
+        logger: run.logger(name),
+        metrics: run.metrics(name),
+        persistenceStore: store,
+        keyStrategy,
+        businessKeyPath: settings.businessKeyPath,
+        expiresAfterSeconds,
+        maxReceiveCount: settings.maxReceiveCount,
+        deadLetter: { queueUrl: queues.dlq.url, sqs: simulatedSqsClient([queues.dlq]) },
+    });
+    return { handler, store };
+}
+
+/** Queue depth, in flight, DLQ depth, oldest age and concurrency over time. */
+export function queueGauges(run: LabRun, queues: ConsumerQueues, esm?: EventSourceMapping, prefix = ""): void {
+    run.timeline.gauge(`${prefix}queue depth`, () => queues.queue.visible);
+    run.timeline.gauge(`${prefix}in flight`, () => queues.queue.inFlight);
+    run.timeline.gauge(`${prefix}DLQ depth`, () => queues.dlq.size);
+    if (esm) run.timeline.gauge(`${prefix}concurrent invocations`, () => esm.concurrent);
+}
+
+/** Where an order is now: in a DLQ, still in a queue, gone after its side effect, or nowhere (lost). */
+export function orderLocator(effects: Effects, deadLetters: SimQueue[], holding: { bodies(): Iterable<string> }[]): (orderId: string) => Location | undefined {
+    const dead = orderIdsIn(deadLetters.flatMap((q) => [...q.messages()].map((m) => m.body)));
+    const waiting = orderIdsIn(holding.flatMap((h) => [...h.bodies()]));
+    return (orderId) => {
+        if (dead.has(orderId)) return "dead-lettered";
+        if (waiting.has(orderId)) return "in-flight";
+        if (effects.of(orderId) > 0) return "processed";
+        return undefined;
+    };
+}
+
+/** A queue's bodies, for orderLocator. */
+export function bodiesOf(queue: SimQueue): { bodies(): Iterable<string> } {
+    return { bodies: () => [...queue.messages()].map((m) => m.body) };
+}
+
+export const seconds = (ms: number | undefined): number => (ms === undefined ? NaN : Math.round(ms / 100) / 10);

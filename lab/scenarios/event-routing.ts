@@ -1,0 +1,195 @@
+// Event routing: the real event producer puts orders on the bus, the stack's rules route them. One scenario
+// breaks the SQS target so EventBridge's retry policy runs out; the other crashes the async-invoked Lambda
+// target so Lambda's own retries run out and the on-failure destination takes the event.
+import { createHandler as createEventConsumer } from "../../functions/event-consumer";
+import { createHandler as createEventProducer } from "../../functions/event-producer";
+import { DLQ_RETENTION_SECONDS } from "../../patterns/config";
+import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN } from "../../patterns/event-routing/rules";
+import { conservation, Effects, LabRun, orderIdsIn } from "../harness";
+import { Scenario } from "../scenario";
+import { AsyncLambda, ASYNC_RETRY_DELAYS_MS } from "../sim/async-lambda";
+import { simulatedEventBridgeClient } from "../sim/clients";
+import { lambdaContext } from "../sim/esm";
+import { SimEventBus } from "../sim/eventbridge";
+import { SimQueue } from "../sim/sqs";
+import { countingStep, seconds } from "./common";
+
+const BUS = "lab-orders";
+
+/** Orders alternating high value / low value and EU / US regions, some flagged to crash. */
+function orders(n: number, crashEvery: number): { orderId: string; amount: number; region: string; channel: string; simulate?: "crash" }[] {
+    return Array.from({ length: n }, (_, i) => ({
+        orderId: `order-${String(i + 1).padStart(5, "0")}`,
+        amount: i % 2 === 0 ? 150 + i : 20 + i,
+        region: i % 3 === 2 ? "us-east-1" : "eu-west-1",
+        channel: "web",
+        ...(crashEvery > 0 && i % crashEvery === 0 ? { simulate: "crash" as const } : {}),
+    }));
+}
+
+/** Puts the orders through the project's real event producer, its EventBridge client landing on the simulated bus. */
+function produce(run: LabRun, bus: SimEventBus, list: ReturnType<typeof orders>): void {
+    const producer = createEventProducer({ client: simulatedEventBridgeClient(bus), busName: BUS, logger: run.logger("event-producer"), metrics: run.metrics("event-producer") });
+    run.clock.at(0, async () => {
+        for (let i = 0; i < list.length; i += 10) {
+            await producer({ orders: list.slice(i, i + 10), correlationId: `lab-batch-${i / 10 + 1}` }, lambdaContext("event-producer", `put-${i}`, () => 30_000));
+        }
+    });
+}
+
+const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+
+export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
+    name: "eventbridge-target-dlq",
+    title: "An EventBridge target that keeps failing",
+    pattern: "eventRouting",
+    awsRule: "EventBridge retries a retriable delivery failure with exponential backoff and jitter until the target's maximumRetryAttempts (default 185) "
+        + "or maximumEventAgeInSeconds (default 24 h) runs out; an error that cannot pass (no permission, no such resource) is not retried. Then the event "
+        + "goes to the target's DLQ with ERROR_CODE, ERROR_MESSAGE, RULE_ARN and TARGET_ARN attributes, or is dropped (EventBridge user guide, "
+        + "eb-rule-retry-policy, eb-rule-dlq). The lab assumes 1 s doubling backoff capped at 10 minutes, jittered to 50–100 %; AWS does not publish the delays.",
+    params: {
+        orders: { default: 20, min: 1, max: 10_000, description: "orders put on the bus (half of them high value)" },
+        outageHours: { default: 26, min: 0, max: 48, description: "how long the high-value queue target refuses deliveries" },
+        failure: { default: "retriable", choices: ["retriable", "non-retriable"], description: "the target's error: throttled/unavailable, or a queue policy that refuses EventBridge" },
+    },
+    horizonSeconds: (s, p) => Math.max(s.targetMaximumEventAgeSeconds, Number(p.outageHours) * 3600) + 3600,
+    async run(run, settings, params, go) {
+        const list = orders(Number(params.orders), 0);
+        const bus = new SimEventBus(run.clock, run.random, BUS);
+        const highValue = queue(run, "high-value");
+        const targetDlq = queue(run, "high-value-target-dlq");
+        const outageMs = Number(params.outageHours) * 3600 * 1000;
+        const retriable = params.failure === "retriable";
+        const rule = bus.addRule("high-value", HIGH_VALUE_ORDERS_PATTERN, [{
+            id: highValue.arn,
+            maximumRetryAttempts: settings.targetMaximumRetryAttempts,
+            maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,
+            deadLetter: targetDlq,
+            deliver: (event) => {
+                if (run.clock.now >= outageMs) {
+                    highValue.send(JSON.stringify(event));
+                    return "ok";
+                }
+                return retriable
+                    ? { error: "SQS.ThrottlingException", message: "Rate exceeded (simulated outage)", retriable: true }
+                    : { error: "SQS.AccessDeniedException", message: "The queue policy does not allow events.amazonaws.com to send (simulated)", retriable: false };
+            },
+        }]);
+        const target = rule.targets[0];
+        run.timeline.gauge("events retrying", () => target.pending.length);
+        run.timeline.gauge("target DLQ depth", () => targetDlq.size);
+        run.timeline.gauge("delivered to the queue", () => highValue.size);
+        produce(run, bus, list);
+        await go();
+        const matched = new Set(list.filter((o) => o.amount >= 100).map((o) => o.orderId));
+        const dead = orderIdsIn([...targetDlq.messages()].map((m) => m.body));
+        const delivered = orderIdsIn([...highValue.messages()].map((m) => m.body));
+        const retrying = orderIdsIn(target.pending.map((e) => JSON.stringify(e)));
+        const c = conservation(list.map((o) => o.orderId), (id) => dead.has(id) ? "dead-lettered" : retrying.has(id) ? "in-flight" : delivered.has(id) ? "processed" : matched.has(id) ? undefined : "filtered-out");
+        const journeys = [...target.journeys.values()];
+        const attempts = journeys.map((j) => j.attempts);
+        const hoursToDlq = journeys.filter((j) => j.outcome === "dead-lettered").map((j) => (j.endedAt ?? 0) / 3_600_000);
+        const attrs = [...targetDlq.messages()][0]?.attributes ?? {};
+        return {
+            conservation: c,
+            measures: {
+                "events put": bus.counts.put,
+                "events the rule matched": rule.matched,
+                "attempts per event (max)": Math.max(0, ...attempts),
+                "retry limit (maximumRetryAttempts)": settings.targetMaximumRetryAttempts,
+                "event age limit (h)": settings.targetMaximumEventAgeSeconds / 3600,
+                "hours until the DLQ (max)": hoursToDlq.length > 0 ? Math.round(Math.max(...hoursToDlq) * 100) / 100 : "none",
+                "delivered after recovery": target.stats.delivered,
+                "events in the target DLQ": targetDlq.size,
+                "dropped (no DLQ)": target.stats.dropped,
+                "DLQ ERROR_CODE": attrs.ERROR_CODE?.stringValue ?? "none",
+            },
+            expectations: retriable && outageMs >= settings.targetMaximumEventAgeSeconds * 1000 ? [
+                { claim: "each matched event is retried until the retry policy runs out, then sits in the target's DLQ", holds: targetDlq.size === matched.size && attempts.every((a) => a > 1) },
+                { claim: `no event is tried more than 1 + maximumRetryAttempts (${settings.targetMaximumRetryAttempts}) times or after maximumEventAgeInSeconds`, holds: attempts.every((a) => a <= settings.targetMaximumRetryAttempts + 1) && hoursToDlq.every((h) => h <= settings.targetMaximumEventAgeSeconds / 3600) },
+                { claim: "the DLQ message says why (ERROR_CODE, RULE_ARN)", holds: attrs.ERROR_CODE !== undefined && attrs.RULE_ARN?.stringValue === rule.arn },
+            ] : retriable ? [
+                { claim: "an outage shorter than the retry policy loses nothing: every matched event is delivered after recovery", holds: target.stats.delivered === matched.size && targetDlq.size === 0 },
+            ] : [
+                { claim: "a non-retriable error is not retried: each matched event goes to the DLQ after one attempt", holds: targetDlq.size === matched.size && attempts.every((a) => a === 1) },
+            ],
+            explanation: retriable
+                ? `The high-value rule matched ${rule.matched} of ${bus.counts.put} events. Its queue target refused deliveries for ${params.outageHours} h with a retriable error, so EventBridge kept retrying `
+                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
+                : `The queue target's policy refused EventBridge (a non-retriable error), so EventBridge did not retry: the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
+        };
+    },
+};
+
+export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
+    name: "async-retries",
+    title: "Asynchronous invocation retries, then the on-failure destination",
+    pattern: "eventRouting",
+    awsRule: "EventBridge invokes a Lambda target asynchronously. On a function error Lambda retries twice by default, one minute and then two minutes later "
+        + "(maximumRetryAttempts 0–2), and drops events older than maximumEventAgeInSeconds; a failed event goes to the on-failure destination with a record "
+        + "of the request, the condition and the error (Lambda developer guide, invocation-async-error-handling, invocation-async-retain-records).",
+    params: {
+        orders: { default: 30, min: 1, max: 10_000, description: "orders put on the bus" },
+        crashEvery: { default: 5, min: 0, max: 10_000, description: "every n-th order crashes the consumer (0: none)" },
+    },
+    horizonSeconds: () => 900,
+    async run(run, settings, params, go) {
+        const list = orders(Number(params.orders), Number(params.crashEvery));
+        const bus = new SimEventBus(run.clock, run.random, BUS);
+        const onFailure = queue(run, "eu-orders-on-failure");
+        const effects = new Effects();
+        const consumer = createEventConsumer({ processOrder: countingStep(run, effects, { processingMs: 100 }), logger: run.logger("eu-orders-fn"), metrics: run.metrics("eu-orders-fn") });
+        const fn = new AsyncLambda(run.clock, consumer as (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<void>, {
+            functionName: "eu-orders-fn",
+            functionTimeoutSeconds: settings.functionTimeoutSeconds,
+            maximumRetryAttempts: settings.asyncMaximumRetryAttempts,
+            maximumEventAgeSeconds: settings.asyncMaximumEventAgeSeconds,
+            onFailure,
+            overheadMs: 20,
+        });
+        const rule = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
+            id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,
+            deliver: (event) => { fn.invoke(event); return "ok"; },
+        }]);
+        run.timeline.gauge("events waiting for a retry", () => fn.waiting.length);
+        run.timeline.gauge("on-failure queue depth", () => onFailure.size);
+        run.timeline.gauge("succeeded", () => fn.stats.succeeded);
+        produce(run, bus, list);
+        await go();
+        const eu = list.filter((o) => o.region.startsWith("eu-"));
+        const crashing = eu.filter((o) => o.simulate === "crash");
+        const failed = orderIdsIn([...onFailure.messages()].map((m) => m.body));
+        const waiting = orderIdsIn(fn.waiting.map((e) => JSON.stringify(e)));
+        const c = conservation(list.map((o) => o.orderId), (id) => failed.has(id) ? "dead-lettered" : waiting.has(id) ? "in-flight" : effects.of(id) > 0 ? "processed" : eu.some((o) => o.orderId === id) ? undefined : "filtered-out");
+        // When each crashing event was attempted, relative to its first attempt.
+        const byRequest = new Map<string, number[]>();
+        for (const a of fn.attemptLog) byRequest.set(a.requestId, [...(byRequest.get(a.requestId) ?? []), a.at]);
+        const gaps = [...byRequest.values()].filter((t) => t.length > 1).map((t) => t.slice(1).map((at, i) => at - t[i]));
+        const expectedGaps = ASYNC_RETRY_DELAYS_MS.slice(0, settings.asyncMaximumRetryAttempts);
+        const record = [...onFailure.messages()][0];
+        const condition = record ? JSON.parse(record.body).requestContext.condition : "none";
+        const invokeCount = record ? JSON.parse(record.body).requestContext.approximateInvokeCount : 0;
+        return {
+            conservation: c,
+            measures: {
+                "events matched (EU, not test)": rule.matched,
+                "crashing events": crashing.length,
+                "attempts per crashing event": invokeCount,
+                "seconds between attempts": gaps[0]?.map((g) => seconds(g)).join(", ") ?? "none",
+                "events in the on-failure queue": onFailure.size,
+                "on-failure condition": condition,
+                succeeded: fn.stats.succeeded,
+                "duplicates processed": effects.duplicates,
+            },
+            expectations: [
+                { claim: `each crashing event is attempted 1 + maximumRetryAttempts (${settings.asyncMaximumRetryAttempts}) times`, holds: crashing.length === 0 || [...byRequest.values()].filter((t) => t.length > 1).every((t) => t.length === settings.asyncMaximumRetryAttempts + 1) },
+                { claim: "retries come 1 minute, then 2 minutes after the previous attempt ended", holds: gaps.every((g) => g.every((gap, i) => gap >= expectedGaps[i] && gap < expectedGaps[i] + 1000)) },
+                { claim: "then the event sits in the on-failure destination with condition RetriesExhausted", holds: onFailure.size === crashing.length && (crashing.length === 0 || condition === "RetriesExhausted") },
+            ],
+            explanation: `The eu-orders rule matched ${rule.matched} events and EventBridge handed each to Lambda's asynchronous queue. ${crashing.length} crashed the consumer on every attempt: `
+                + `Lambda retried each ${settings.asyncMaximumRetryAttempts} times (${gaps[0]?.map((g) => `${seconds(g)} s`).join(" then ") ?? "-"} apart) and then sent it to the on-failure queue `
+                + `with condition ${condition} and approximateInvokeCount ${invokeCount}. The others succeeded on their first attempt (${fn.stats.succeeded}). A permanent error is retried the same way: `
+                + "the async consumer cannot report it as such, which is why the queue-based patterns hand permanent failures to their DLQ themselves.",
+        };
+    },
+};

@@ -1,0 +1,21 @@
+// Every scenario, in the order `npm run lab -- --all` runs them.
+import { Scenario } from "../scenario";
+import { BURST_BACKPRESSURE, TRANSIENT_OUTAGE } from "./backpressure";
+import { ASYNC_RETRIES, EVENTBRIDGE_TARGET_DLQ } from "./event-routing";
+import { SNS_FILTERING } from "./fan-out";
+import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
+import { PRODUCER_DUPLICATES } from "./producer-duplicates";
+import { VISIBILITY_TIMEOUT, VISIBILITY_TIMEOUT_IDEMPOTENT } from "./visibility-timeout";
+
+export const SCENARIOS = [
+    POISON_MESSAGE,
+    POISON_MESSAGE_WHOLE_BATCH,
+    VISIBILITY_TIMEOUT,
+    VISIBILITY_TIMEOUT_IDEMPOTENT,
+    BURST_BACKPRESSURE,
+    TRANSIENT_OUTAGE,
+    EVENTBRIDGE_TARGET_DLQ,
+    SNS_FILTERING,
+    ASYNC_RETRIES,
+    PRODUCER_DUPLICATES,
+] as unknown as Scenario[];

@@ -1,0 +1,144 @@
+// Asynchronous Lambda invocation in virtual time (AWS Lambda developer guide, "Asynchronous invocation" and
+// "Error handling and automatic retries"): Lambda queues the event and answers the caller at once; on a function
+// error it retries twice by default, one minute and then two minutes later (maximumRetryAttempts 0–2); an event
+// older than maximumEventAgeInSeconds is not run again; either way the event goes to the on-failure destination
+// with a record of why. Throttled attempts (reserved concurrency) are retried with backoff until the age limit.
+import type { Context } from "aws-lambda";
+import { Task, VirtualClock } from "./clock";
+import { lambdaContext } from "./esm";
+import { ACCOUNT, REGION, SimQueue } from "./sqs";
+
+/** Delays before the retries after a function error: 1 min, then 2 min. */
+export const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+/** Backoff of throttled attempts: 1 s doubling up to 5 minutes. */
+const THROTTLE_BACKOFF_MS = { first: 1000, max: 300_000 };
+
+export type AsyncHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface AsyncLambdaOptions {
+    functionName: string;
+    functionTimeoutSeconds: number;
+    maximumRetryAttempts: number;
+    maximumEventAgeSeconds: number;
+    /** The on-failure destination; without one a failed event is discarded. */
+    onFailure?: SimQueue;
+    reservedConcurrency?: number;
+    /** Virtual time an attempt takes besides what the handler sleeps. */
+    overheadMs?: number;
+}
+
+interface Pending {
+    event: unknown;
+    requestId: string;
+    queuedAt: number;
+    attempts: number;
+    throttles: number;
+}
+
+export interface AsyncStats {
+    accepted: number;
+    attempts: number;
+    succeeded: number;
+    /** Events sent to the on-failure destination, by condition. */
+    toDestination: { RetriesExhausted: number; EventAgeExceeded: number };
+    discarded: number;
+    throttled: number;
+}
+
+export class AsyncLambda {
+    readonly arn: string;
+    private active = 0;
+    private requests = 0;
+    private readonly pending = new Set<Pending>();
+    readonly stats: AsyncStats = { accepted: 0, attempts: 0, succeeded: 0, toDestination: { RetriesExhausted: 0, EventAgeExceeded: 0 }, discarded: 0, throttled: 0 };
+    /** Every attempt: when, which request, and how it ended. */
+    readonly attemptLog: { at: number; requestId: string; attempt: number; outcome: "success" | "error" | "timeout" | "throttled" }[] = [];
+
+    constructor(private readonly clock: VirtualClock, private readonly handler: AsyncHandler, readonly options: AsyncLambdaOptions) {
+        this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
+    }
+
+    /** Invoke with InvocationType Event: queued, answered 202 at once. Returns the request ID. */
+    invoke(event: unknown): string {
+        const item: Pending = { event, requestId: `${this.options.functionName}-async-${++this.requests}`, queuedAt: this.clock.now, attempts: 0, throttles: 0 };
+        this.stats.accepted++;
+        this.pending.add(item);
+        this.clock.after(0, () => this.attempt(item));
+        return item.requestId;
+    }
+
+    /** Events still queued or waiting for a retry. */
+    get waiting(): unknown[] {
+        return [...this.pending].map((p) => p.event);
+    }
+
+    private attempt(item: Pending): void {
+        const ageMs = this.clock.now - item.queuedAt;
+        if (ageMs >= this.options.maximumEventAgeSeconds * 1000) return this.fail(item, "EventAgeExceeded", undefined);
+        if (this.options.reservedConcurrency !== undefined && this.active >= this.options.reservedConcurrency) {
+            this.stats.throttled++;
+            this.attemptLog.push({ at: this.clock.now, requestId: item.requestId, attempt: item.attempts + 1, outcome: "throttled" });
+            const delay = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.first * 2 ** item.throttles++);
+            this.clock.after(delay, () => this.attempt(item));
+            return;
+        }
+        item.attempts++;
+        this.stats.attempts++;
+        this.active++;
+        const started = this.clock.now;
+        const timeoutMs = this.options.functionTimeoutSeconds * 1000;
+        const task: Task = { killed: false };
+        let settled = false;
+        const finish = (error: { errorType: string; errorMessage: string } | undefined, outcome: "success" | "error" | "timeout") => {
+            if (settled) return;
+            settled = true;
+            this.active--;
+            this.attemptLog.push({ at: started, requestId: item.requestId, attempt: item.attempts, outcome });
+            if (!error) {
+                this.pending.delete(item);
+                this.stats.succeeded++;
+                return;
+            }
+            const retry = ASYNC_RETRY_DELAYS_MS[item.attempts - 1];
+            if (item.attempts > this.options.maximumRetryAttempts || retry === undefined) return this.fail(item, "RetriesExhausted", error);
+            this.clock.after(retry, () => this.attempt(item));
+        };
+        this.clock.at(started + timeoutMs, () => {
+            if (settled) return;
+            task.killed = true;
+            finish({ errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.options.functionTimeoutSeconds.toFixed(2)} seconds` }, "timeout");
+        });
+        const context = lambdaContext(this.options.functionName, item.requestId, () => Math.max(0, started + timeoutMs - this.clock.now));
+        this.clock.at(started, () => this.clock.spawn(task, async () => {
+            let error: { errorType: string; errorMessage: string } | undefined;
+            try {
+                await this.handler(structuredClone(item.event), context);
+            } catch (e) {
+                error = { errorType: (e as Error).name ?? "Error", errorMessage: (e as Error).message ?? String(e) };
+            }
+            if (task.killed) return;
+            const end = this.clock.now + (this.options.overheadMs ?? 0);
+            if (end - started >= timeoutMs) return;
+            this.clock.at(end, () => finish(error, error ? "error" : "success"));
+        }));
+    }
+
+    /** The on-failure destination record (Lambda developer guide, "Capturing records of asynchronous invocations"). */
+    private fail(item: Pending, condition: "RetriesExhausted" | "EventAgeExceeded", error: { errorType: string; errorMessage: string } | undefined): void {
+        this.pending.delete(item);
+        const destination = this.options.onFailure;
+        if (!destination) {
+            this.stats.discarded++;
+            return;
+        }
+        this.stats.toDestination[condition]++;
+        destination.send(JSON.stringify({
+            version: "1.0",
+            timestamp: new Date(this.clock.wallTime).toISOString(),
+            requestContext: { requestId: item.requestId, functionArn: `${this.arn}:$LATEST`, condition, approximateInvokeCount: item.attempts },
+            requestPayload: item.event,
+            responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(error ? { functionError: "Unhandled" } : {}) },
+            responsePayload: error ?? null,
+        }));
+    }
+}

@@ -1,0 +1,168 @@
+// Virtual time for the failure-mode lab: events run in time order (ties in scheduling order) and nothing sleeps
+// for real. Real handlers are async: they wait only on promises the simulator settles (its services answer in
+// microtasks) or on virtual time (`clock.sleep`, "this step takes 40 s"). After an event that started or woke
+// async work the clock lets every microtask run before it moves on, so time advances only when all work is
+// finished or asleep, and the same seed gives the same run.
+import { AsyncLocalStorage } from "async_hooks";
+
+/** The wall-clock time the lab's virtual time 0 stands for. */
+export const LAB_EPOCH = Date.UTC(2026, 0, 1);
+
+interface Scheduled {
+    at: number;
+    seq: number;
+    run: () => void | Promise<void>;
+}
+
+/** A unit of work that can be abandoned, as Lambda abandons an invocation at its timeout. */
+export interface Task {
+    killed: boolean;
+}
+
+/** A discrete-event clock in milliseconds of virtual time, with a binary heap of pending events. */
+export class VirtualClock {
+    private heap = new MinHeap<Scheduled>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+    private seq = 0;
+    private current = 0;
+    private drain = false;
+    private failure: unknown;
+    private readonly tasks = new AsyncLocalStorage<Task>();
+    /** Called with the new time whenever time moves (before the events of that time run). */
+    onAdvance: ((from: number, to: number) => void) | undefined;
+    /** Events run so far: the simulator's own work counter. */
+    events = 0;
+
+    get now(): number {
+        return this.current;
+    }
+
+    /** Wall-clock milliseconds of now: virtual time 0 is LAB_EPOCH. */
+    get wallTime(): number {
+        return LAB_EPOCH + this.current;
+    }
+
+    /** Runs `run` at virtual time `at` (not before now). */
+    at(at: number, run: () => void | Promise<void>): void {
+        this.heap.push({ at: Math.max(at, this.current), seq: this.seq++, run });
+    }
+
+    after(delayMs: number, run: () => void | Promise<void>): void {
+        this.at(this.current + delayMs, run);
+    }
+
+    /** Runs async work as a task: `sleep` inside it never resumes once the task is killed. */
+    spawn(task: Task, run: () => Promise<void>): Promise<void> {
+        return this.tasks.run(task, run);
+    }
+
+    /** Waits `ms` of virtual time. */
+    sleep(ms: number): Promise<void> {
+        const task = this.tasks.getStore();
+        return new Promise((resolve) => {
+            this.after(ms, () => {
+                if (task?.killed) return; // the invocation timed out: its code never runs again
+                this.drain = true;
+                resolve();
+            });
+        });
+    }
+
+    /** Runs events in order until none is left or the next is after `until`. */
+    async run(until = Infinity): Promise<void> {
+        for (;;) {
+            if (this.drain) {
+                this.drain = false;
+                // setImmediate runs after the microtask queue is empty: every continuation has run or is asleep.
+                await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+            if (this.failure !== undefined) {
+                const failure = this.failure;
+                this.failure = undefined;
+                throw failure;
+            }
+            const head = this.heap.peek();
+            if (head === undefined || head.at > until) break;
+            const next = this.heap.pop()!;
+            if (next.at !== this.current) {
+                this.onAdvance?.(this.current, next.at);
+                this.current = next.at;
+            }
+            this.events++;
+            const result = next.run();
+            if (result !== undefined) {
+                this.drain = true;
+                result.then(undefined, (error) => { this.failure ??= error; });
+            }
+        }
+        if (until !== Infinity && until > this.current) {
+            this.onAdvance?.(this.current, until);
+            this.current = until;
+        }
+    }
+
+    get pending(): number {
+        return this.heap.size;
+    }
+}
+
+/** A seeded random source (mulberry32): same seed, same run. */
+export function seededRandom(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** A binary min-heap under `less`: the clock's events, the queues' in-flight messages. */
+export class MinHeap<T> {
+    private items: T[] = [];
+
+    constructor(private readonly less: (a: T, b: T) => boolean) {}
+
+    get size(): number {
+        return this.items.length;
+    }
+
+    peek(): T | undefined {
+        return this.items[0];
+    }
+
+    push(item: T): void {
+        const h = this.items;
+        h.push(item);
+        for (let i = h.length - 1; i > 0;) {
+            const parent = (i - 1) >> 1;
+            if (!this.less(h[i], h[parent])) break;
+            [h[i], h[parent]] = [h[parent], h[i]];
+            i = parent;
+        }
+    }
+
+    pop(): T | undefined {
+        const h = this.items;
+        const top = h[0];
+        const last = h.pop();
+        if (h.length > 0 && last !== undefined) {
+            h[0] = last;
+            for (let i = 0; ;) {
+                const l = 2 * i + 1;
+                const r = l + 1;
+                let m = i;
+                if (l < h.length && this.less(h[l], h[m])) m = l;
+                if (r < h.length && this.less(h[r], h[m])) m = r;
+                if (m === i) break;
+                [h[i], h[m]] = [h[m], h[i]];
+                i = m;
+            }
+        }
+        return top;
+    }
+
+    values(): readonly T[] {
+        return this.items;
+    }
+}

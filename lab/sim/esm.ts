@@ -1,0 +1,194 @@
+// Lambda's SQS event source mapping in virtual time (AWS Lambda developer guide, "Using Lambda with Amazon SQS":
+// services-sqs-parameters, -scaling, -errorhandling):
+// - pollers gather up to batchSize records, waiting up to the batching window for a full batch;
+// - concurrency starts at 5 batches when messages appear and grows by up to 300 per minute, capped by
+//   maximumConcurrency (and 1,000);
+// - an invocation the function's reserved concurrency cannot take is throttled: its batch returns after the
+//   visibility timeout, and the pollers back off;
+// - a thrown error or a timeout returns the whole batch; with ReportBatchItemFailures only the listed records
+//   return (an empty list is success; an empty or unknown itemIdentifier fails the whole batch); without it,
+//   any response that is not an error deletes the whole batch.
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { Task, VirtualClock } from "./clock";
+import { SimMessage, SimQueue } from "./sqs";
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+/** ESM scaling (services-sqs-scaling). */
+export const INITIAL_CONCURRENCY = 5;
+export const SCALE_UP_PER_MINUTE = 300;
+export const MAX_SQS_CONCURRENCY = 1000;
+
+export interface EsmOptions {
+    functionName: string;
+    batchSize: number;
+    maximumBatchingWindowSeconds: number;
+    maximumConcurrency: number;
+    functionTimeoutSeconds: number;
+    reportBatchItemFailures: boolean;
+    /** The function's reserved concurrency; invocations beyond it are throttled. Undefined: unreserved. */
+    reservedConcurrency?: number;
+    /** Virtual time an invocation takes besides what the handler sleeps (start-up, the SQS calls). */
+    overheadMs?: number;
+}
+
+export type Outcome = "success" | "partial" | "error" | "timeout" | "invalid-response" | "throttled";
+
+export interface EsmStats {
+    invocations: number;
+    byOutcome: Record<Outcome, number>;
+    recordsDelivered: number;
+    /** Records that returned to the queue after an invocation (failed, timed out, throttled). */
+    recordsReturned: number;
+    maxConcurrent: number;
+}
+
+export class EventSourceMapping {
+    private active = 0;
+    private wakeAt: number | undefined;
+    private pollScheduled = false;
+    private windowUntil: number | undefined;
+    /** When the current backlog began: concurrency grows from INITIAL_CONCURRENCY from then on. */
+    private scalingFrom: number | undefined;
+    private backedOffTo: number | undefined;
+    private requests = 0;
+    readonly stats: EsmStats = {
+        invocations: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0,
+        byOutcome: { success: 0, partial: 0, error: 0, timeout: 0, "invalid-response": 0, throttled: 0 },
+    };
+
+    constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, private readonly handler: SqsHandler, readonly options: EsmOptions) {
+        if (queue.fifo && options.batchSize > 10) throw new Error(`${options.functionName}: a FIFO event source takes batches of at most 10`);
+        if (options.batchSize > 10 && options.maximumBatchingWindowSeconds < 1) throw new Error(`${options.functionName}: batchSize > 10 needs a batching window of at least 1 s`);
+        queue.onArrival(() => this.schedulePoll());
+    }
+
+    get concurrent(): number {
+        return this.active;
+    }
+
+    /** Concurrent batches the pollers may have now. */
+    get concurrencyLimit(): number {
+        const cap = Math.min(this.options.maximumConcurrency, MAX_SQS_CONCURRENCY);
+        if (this.scalingFrom === undefined) return Math.min(cap, INITIAL_CONCURRENCY);
+        const grown = INITIAL_CONCURRENCY + Math.floor(((this.clock.now - this.scalingFrom) * SCALE_UP_PER_MINUTE) / 60_000);
+        return Math.min(cap, grown, this.backedOffTo ?? Infinity);
+    }
+
+    /** One poll per instant: sends at the same virtual time land in one batch, as they would in a real poll. */
+    schedulePoll(): void {
+        if (this.pollScheduled) return;
+        this.pollScheduled = true;
+        this.clock.at(this.clock.now, () => { this.pollScheduled = false; this.poll(); });
+    }
+
+    /** Starts invocations while concurrency allows and messages are visible; otherwise waits for the next one. */
+    poll(): void {
+        const window = this.options.maximumBatchingWindowSeconds * 1000;
+        while (this.active < this.concurrencyLimit) {
+            const visible = this.queue.visible;
+            if (visible === 0) {
+                if (this.active === 0 && this.queue.inFlight === 0) { this.scalingFrom = undefined; this.backedOffTo = undefined; }
+                break;
+            }
+            this.scalingFrom ??= this.clock.now;
+            // A partial batch waits for the window (from the first message seen), unless the queue is FIFO.
+            if (visible < this.options.batchSize && window > 0 && !this.queue.fifo) {
+                if (this.windowUntil === undefined) {
+                    const until = this.clock.now + window;
+                    this.windowUntil = until;
+                    this.clock.at(until, () => this.poll());
+                }
+                if (this.clock.now < this.windowUntil) break;
+            }
+            const batch = this.queue.receive(this.options.batchSize);
+            if (batch.length === 0) break;
+            this.windowUntil = undefined;
+            this.invoke(batch);
+        }
+        const next = this.queue.nextVisibleAt;
+        if (next !== undefined && (this.wakeAt === undefined || this.wakeAt <= this.clock.now || next < this.wakeAt)) {
+            this.wakeAt = next;
+            this.clock.at(next, () => { if (this.wakeAt === next) this.wakeAt = undefined; this.poll(); });
+        }
+    }
+
+    private invoke(batch: SimMessage[]): void {
+        this.stats.recordsDelivered += batch.length;
+        if (this.options.reservedConcurrency !== undefined && this.active >= this.options.reservedConcurrency) {
+            // Throttled: the records were received (their receive count went up) and come back after the visibility timeout.
+            this.stats.byOutcome.throttled++;
+            this.stats.recordsReturned += batch.length;
+            this.backedOffTo = Math.max(1, this.active);
+            return;
+        }
+        this.active++;
+        this.stats.invocations++;
+        this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.active);
+        const started = this.clock.now;
+        const timeoutMs = this.options.functionTimeoutSeconds * 1000;
+        const overhead = this.options.overheadMs ?? 0;
+        const records = batch.map((m) => this.queue.record(m));
+        const context = lambdaContext(this.options.functionName, `${this.options.functionName}-${++this.requests}`, () => Math.max(0, started + timeoutMs - this.clock.now));
+        const task: Task = { killed: false };
+        let settled = false;
+        const finish = (result: "timeout" | "error" | SQSBatchResponse | void) => {
+            if (settled) return;
+            settled = true;
+            const outcome = this.settle(records.map((r) => r.receiptHandle), records.map((r) => r.messageId), result);
+            this.stats.byOutcome[outcome.outcome]++;
+            this.stats.recordsReturned += outcome.returned;
+            this.active--;
+            this.poll();
+        };
+        // Lambda stops the invocation at its timeout: the handler's code never runs again and the batch returns.
+        this.clock.at(started + timeoutMs, () => {
+            if (settled) return;
+            task.killed = true;
+            finish("timeout");
+        });
+        this.clock.at(started, () => this.clock.spawn(task, async () => {
+            let result: "error" | SQSBatchResponse | void;
+            try {
+                result = await this.handler({ Records: records }, context);
+            } catch {
+                result = "error";
+            }
+            if (task.killed) return;
+            const end = this.clock.now + overhead;
+            if (end - started >= timeoutMs) return; // the timeout event settles it
+            this.clock.at(end, () => finish(result));
+        }));
+    }
+
+    /** Deletes what the response lets Lambda delete; everything else returns after its visibility timeout. */
+    private settle(receipts: string[], ids: string[], result: "timeout" | "error" | SQSBatchResponse | void): { outcome: Outcome; returned: number } {
+        if (result === "timeout" || result === "error") return { outcome: result, returned: receipts.length };
+        if (!this.options.reportBatchItemFailures) {
+            receipts.forEach((r) => this.queue.delete(r));
+            return { outcome: "success", returned: 0 };
+        }
+        const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        for (const f of failures) if (!f || !ids.includes(f)) return { outcome: "invalid-response", returned: receipts.length };
+        receipts.forEach((r, i) => { if (!failures.has(ids[i])) this.queue.delete(r); });
+        return { outcome: failures.size > 0 ? "partial" : "success", returned: failures.size };
+    }
+}
+
+/** The Lambda context a real handler gets (Powertools reads the request ID and the remaining time). */
+export function lambdaContext(functionName: string, awsRequestId: string, remaining: () => number): Context {
+    return {
+        callbackWaitsForEmptyEventLoop: true,
+        functionName,
+        functionVersion: "$LATEST",
+        invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+        memoryLimitInMB: "256",
+        awsRequestId,
+        logGroupName: `/aws/lambda/${functionName}`,
+        logStreamName: "2026/01/01/[$LATEST]lab",
+        getRemainingTimeInMillis: remaining,
+        done: () => undefined,
+        fail: () => undefined,
+        succeed: () => undefined,
+    };
+}

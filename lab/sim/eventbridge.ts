@@ -1,0 +1,150 @@
+// An EventBridge bus in virtual time (EventBridge user guide: event patterns, "How EventBridge retries delivering
+// events", "Using dead-letter queues"): PutEvents stamps the envelope; every rule whose pattern matches sends the
+// event to its targets; a retriable delivery failure is retried with exponential backoff and jitter until the
+// target's maximumRetryAttempts or maximumEventAgeInSeconds is reached; a non-retriable one (the target's policy
+// refuses EventBridge, the resource does not exist) is not retried. Then the event goes to the target's DLQ with
+// the reason in its attributes, or is dropped if the target has none.
+import type { SQSMessageAttributes } from "aws-lambda";
+import { VirtualClock } from "./clock";
+import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
+import { ACCOUNT, REGION, SimQueue } from "./sqs";
+
+/**
+ * AWS documents "exponential back off and jitter" without the delays. The lab assumes 1 s doubling, capped at
+ * 10 minutes, each delay jittered to 50–100 %: 185 retries then span about 22 hours, close to the documented 24 h.
+ */
+export const EVENTBRIDGE_BACKOFF = { firstMs: 1000, capMs: 600_000, jitter: 0.5 };
+
+export interface BusEvent {
+    version: "0";
+    id: string;
+    "detail-type": string;
+    source: string;
+    account: string;
+    time: string;
+    region: string;
+    resources: string[];
+    detail: unknown;
+}
+
+/** What delivering to a target does with an event: accept it, or fail retriably or not. */
+export type TargetDelivery = (event: BusEvent) => "ok" | { error: string; message: string; retriable: boolean };
+
+export interface TargetOptions {
+    id: string;
+    deliver: TargetDelivery;
+    maximumRetryAttempts: number;
+    maximumEventAgeSeconds: number;
+    deadLetter?: SimQueue;
+}
+
+export interface TargetStats {
+    attempts: number;
+    delivered: number;
+    retries: number;
+    deadLettered: number;
+    dropped: number;
+}
+
+export class SimTarget {
+    readonly stats: TargetStats = { attempts: 0, delivered: 0, retries: 0, deadLettered: 0, dropped: 0 };
+    private readonly waiting = new Set<BusEvent>();
+    /** Per event: attempts made and when it left the retry loop (virtual ms). */
+    readonly journeys = new Map<string, { attempts: number; endedAt?: number; outcome?: "delivered" | "dead-lettered" | "dropped" }>();
+
+    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly ruleArn: string, readonly options: TargetOptions) {}
+
+    /** Events waiting for a retry. */
+    get pending(): BusEvent[] {
+        return [...this.waiting];
+    }
+
+    send(event: BusEvent, arrivedAt: number): void {
+        this.waiting.add(event);
+        this.journeys.set(event.id, { attempts: 0 });
+        this.attempt(event, arrivedAt, 0);
+    }
+
+    private attempt(event: BusEvent, arrivedAt: number, retries: number): void {
+        const journey = this.journeys.get(event.id)!;
+        journey.attempts++;
+        this.stats.attempts++;
+        const result = this.options.deliver(event);
+        if (result === "ok") return this.end(event, journey, "delivered");
+        const ageMs = this.clock.now - arrivedAt;
+        const backoff = Math.min(EVENTBRIDGE_BACKOFF.capMs, EVENTBRIDGE_BACKOFF.firstMs * 2 ** retries);
+        const delay = Math.round(backoff * (1 - EVENTBRIDGE_BACKOFF.jitter * this.random()));
+        const exhausted = !result.retriable || retries >= this.options.maximumRetryAttempts
+            || ageMs + delay > this.options.maximumEventAgeSeconds * 1000;
+        if (!exhausted) {
+            this.stats.retries++;
+            this.clock.after(delay, () => this.attempt(event, arrivedAt, retries + 1));
+            return;
+        }
+        const dlq = this.options.deadLetter;
+        if (!dlq) return this.end(event, journey, "dropped");
+        // The DLQ message is the event, with why it failed (EventBridge user guide, "Using dead-letter queues").
+        const text = (value: string) => ({ dataType: "String", stringValue: value, stringListValues: [], binaryListValues: [] });
+        const attributes: SQSMessageAttributes = {
+            ERROR_CODE: text(result.error),
+            ERROR_MESSAGE: text(result.message),
+            RULE_ARN: text(this.ruleArn),
+            TARGET_ARN: text(this.options.id),
+            RETRY_ATTEMPTS: text(String(retries)),
+        };
+        dlq.send(JSON.stringify(event), { attributes });
+        this.end(event, journey, "dead-lettered");
+    }
+
+    private end(event: BusEvent, journey: { endedAt?: number; outcome?: string }, outcome: "delivered" | "dead-lettered" | "dropped"): void {
+        this.waiting.delete(event);
+        journey.endedAt = this.clock.now;
+        journey.outcome = outcome;
+        this.stats[outcome === "delivered" ? "delivered" : outcome === "dropped" ? "dropped" : "deadLettered"]++;
+    }
+}
+
+export interface SimRule {
+    name: string;
+    arn: string;
+    pattern: EventPattern;
+    targets: SimTarget[];
+    matched: number;
+}
+
+export class SimEventBus {
+    readonly rules: SimRule[] = [];
+    private ids = 0;
+    readonly counts = { put: 0, matchedNoRule: 0 };
+
+    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string) {}
+
+    /** PutRule + PutTargets. The pattern is validated as EventBridge validates it. */
+    addRule(name: string, pattern: EventPattern | string, targets: TargetOptions[]): SimRule {
+        const arn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${this.name}/${name}`;
+        const rule: SimRule = { name, arn, pattern: parseEventPattern(pattern), targets: [], matched: 0 };
+        rule.targets = targets.map((t) => new SimTarget(this.clock, this.random, arn, t));
+        this.rules.push(rule);
+        return rule;
+    }
+
+    /** PutEvents for one entry; returns the event ID. */
+    put(entry: { Source: string; DetailType: string; Detail: string; Resources?: string[] }): string {
+        const id = `${(0x10000000 + ++this.ids).toString(16)}-0000-4000-8000-${this.name.length.toString(16).padStart(12, "0")}`;
+        const event: BusEvent = {
+            version: "0", id, "detail-type": entry.DetailType, source: entry.Source, account: ACCOUNT,
+            time: new Date(this.clock.wallTime).toISOString().replace(/\.\d{3}Z$/, "Z"), region: REGION, resources: entry.Resources ?? [],
+            detail: JSON.parse(entry.Detail),
+        };
+        this.counts.put++;
+        let matched = false;
+        for (const rule of this.rules) {
+            if (!matchesEventPattern(rule.pattern, event as unknown as Record<string, unknown>)) continue;
+            matched = true;
+            rule.matched++;
+            for (const target of rule.targets) target.send(structuredClone(event), this.clock.now);
+        }
+        if (!matched) this.counts.matchedNoRule++;
+        return id;
+    }
+}

@@ -1,0 +1,145 @@
+// An SNS topic in virtual time (SNS developer guide: message filtering, raw message delivery, delivery retries,
+// dead-letter queues): Publish offers the message to every subscription; a subscription whose filter policy does
+// not match never sees it; a matching one gets it raw (body + attributes) or wrapped in the JSON notification
+// envelope. A failed delivery to SQS follows the AWS-managed endpoint retry policy (3 immediate tries, 2 at 1 s,
+// 10 backing off from 1 s to 20 s, then 100,000 at 20 s: 100,015 attempts over about 23 days), then goes to the
+// subscription's DLQ (redrive policy) or is discarded.
+import type { SQSMessageAttributes } from "aws-lambda";
+import { VirtualClock } from "./clock";
+import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
+import { ACCOUNT, REGION, SimQueue } from "./sqs";
+
+/** Delay before delivery attempt `n` (0-based) to an AWS-managed endpoint such as SQS. */
+export function snsRetryDelayMs(n: number): number | undefined {
+    if (n === 0) return 0;
+    if (n <= 3) return 0; // immediate retry phase: 3 retries, no delay
+    if (n <= 5) return 1000; // pre-backoff phase: 2 retries, 1 s apart
+    if (n <= 15) return Math.round(1000 * 20 ** ((n - 6) / 9)); // backoff phase: 10 retries, 1 s → 20 s
+    if (n <= 100_014) return 20_000; // post-backoff phase: 100,000 retries, 20 s apart
+    return undefined;
+}
+
+export interface SubscriptionOptions {
+    name: string;
+    queue: SimQueue;
+    filterPolicy?: FilterPolicy;
+    filterPolicyScope?: FilterPolicyScope;
+    rawMessageDelivery: boolean;
+    deadLetter?: SimQueue;
+    /** Whether the endpoint accepts a delivery now (false: the queue's policy or key refuses SNS, or it is gone). */
+    available?: () => boolean;
+}
+
+export interface PublishInput {
+    Message: string;
+    MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+}
+
+export class SimSubscription {
+    readonly arn: string;
+    readonly policy: FilterPolicy | undefined;
+    readonly counts = { matched: 0, filteredOut: 0, delivered: 0, retries: 0, deadLettered: 0, discarded: 0 };
+    private readonly retrying = new Set<string>();
+    /** Called with each message the filter policy kept from this subscriber. */
+    onFiltered: ((message: string) => void) | undefined;
+
+    constructor(private readonly clock: VirtualClock, readonly topic: SimTopic, readonly options: SubscriptionOptions) {
+        this.arn = `${topic.arn}:${options.name}`;
+        this.policy = options.filterPolicy ? parseFilterPolicy(options.filterPolicy, options.filterPolicyScope) : undefined;
+    }
+
+    /** Deliveries waiting for a retry (their bodies). */
+    get pending(): string[] {
+        return [...this.retrying];
+    }
+
+    offer(messageId: string, input: PublishInput): void {
+        const attributes: Record<string, SnsAttribute> = {};
+        for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) attributes[name] = { Type: a.DataType as SnsAttribute["Type"], Value: a.StringValue ?? "" };
+        if (this.policy && !matchesFilterPolicy(this.policy, { attributes, body: input.Message }, this.options.filterPolicyScope)) {
+            this.counts.filteredOut++;
+            this.onFiltered?.(input.Message);
+            return;
+        }
+        this.counts.matched++;
+        const { body, sqsAttributes } = this.options.rawMessageDelivery
+            ? { body: input.Message, sqsAttributes: toSqsAttributes(input) }
+            : { body: this.envelope(messageId, input, attributes), sqsAttributes: {} };
+        this.attempt(body, sqsAttributes, 0);
+    }
+
+    private attempt(body: string, attributes: SQSMessageAttributes, n: number): void {
+        if (this.options.available?.() ?? true) {
+            this.retrying.delete(body);
+            this.options.queue.send(body, { attributes });
+            this.counts.delivered++;
+            return;
+        }
+        const delay = snsRetryDelayMs(n + 1);
+        if (delay === undefined) {
+            this.retrying.delete(body);
+            if (this.options.deadLetter) {
+                this.options.deadLetter.send(body, { attributes });
+                this.counts.deadLettered++;
+            } else {
+                this.counts.discarded++;
+            }
+            return;
+        }
+        this.retrying.add(body);
+        this.counts.retries++;
+        this.clock.after(delay, () => this.attempt(body, attributes, n + 1));
+    }
+
+    /** The JSON notification SNS delivers when raw message delivery is off. */
+    private envelope(messageId: string, input: PublishInput, attributes: Record<string, SnsAttribute>): string {
+        return JSON.stringify({
+            Type: "Notification",
+            MessageId: messageId,
+            TopicArn: this.topic.arn,
+            Message: input.Message,
+            Timestamp: new Date(this.clock.wallTime).toISOString(),
+            SignatureVersion: "1",
+            Signature: "lab",
+            SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-lab.pem`,
+            UnsubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${this.arn}`,
+            ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+        });
+    }
+}
+
+/** With raw delivery SNS copies the message attributes to SQS message attributes. */
+function toSqsAttributes(input: PublishInput): SQSMessageAttributes {
+    const out: SQSMessageAttributes = {};
+    for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) {
+        out[name] = { dataType: a.DataType, stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
+    }
+    return out;
+}
+
+export class SimTopic {
+    readonly arn: string;
+    readonly subscriptions: SimSubscription[] = [];
+    private ids = 0;
+    readonly counts = { published: 0, matchedNoSubscription: 0 };
+
+    constructor(private readonly clock: VirtualClock, readonly name: string) {
+        this.arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+    }
+
+    /** Subscribe with a filter policy validated as SNS validates it. */
+    subscribe(options: SubscriptionOptions): SimSubscription {
+        const subscription = new SimSubscription(this.clock, this, options);
+        this.subscriptions.push(subscription);
+        return subscription;
+    }
+
+    publish(input: PublishInput): string {
+        const messageId = `${(0x20000000 + ++this.ids).toString(16)}-0000-4000-8000-${this.name.length.toString(16).padStart(12, "0")}`;
+        this.counts.published++;
+        const before = this.subscriptions.map((s) => s.counts.matched);
+        for (const subscription of this.subscriptions) subscription.offer(messageId, input);
+        if (this.subscriptions.every((s, i) => s.counts.matched === before[i])) this.counts.matchedNoSubscription++;
+        return messageId;
+    }
+}

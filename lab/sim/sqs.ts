@@ -1,0 +1,379 @@
+// An SQS queue in virtual time, as the SQS developer guide describes it: a received message is hidden for the
+// visibility timeout and comes back unless deleted with its latest receipt handle; ApproximateReceiveCount counts
+// receives; with a redrive policy a message received maxReceiveCount times moves to the DLQ on its next receive
+// (a standard DLQ keeps the original enqueue time); retention deletes old messages; standard queues deliver at
+// least once (optional duplicate deliveries); FIFO queues deliver a message group in order, lock the group while
+// a message of it is in flight, and drop a send whose deduplication ID was seen in the last 5 minutes.
+import * as crypto from "crypto";
+import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
+
+export const REGION = "us-east-1";
+export const ACCOUNT = "123456789012";
+/** SQS FIFO deduplication interval. */
+export const FIFO_DEDUPLICATION_MS = 5 * 60 * 1000;
+/** SQS default retention (4 days). */
+export const DEFAULT_RETENTION_SECONDS = 345_600;
+
+const READY = 0;
+const HIDDEN = 1;
+const GONE = 2;
+
+export interface SimMessage {
+    messageId: string;
+    body: string;
+    attributes: SQSMessageAttributes;
+    /** Enqueue time; a standard DLQ keeps the source's. */
+    sentAt: number;
+    firstReceivedAt: number;
+    receiveCount: number;
+    visibleAt: number;
+    /** Bumped on every receive: a receipt handle is valid only for its generation. */
+    generation: number;
+    state: number;
+    groupId?: string;
+    deduplicationId?: string;
+    sequenceNumber?: string;
+}
+
+export interface SendOptions {
+    attributes?: SQSMessageAttributes;
+    messageGroupId?: string;
+    messageDeduplicationId?: string;
+}
+
+export interface SimQueueOptions {
+    name: string;
+    visibilityTimeoutSeconds: number;
+    retentionSeconds?: number;
+    redrive?: { deadLetter: SimQueue; maxReceiveCount: number };
+    /** FIFO queue (the name must end in .fifo). */
+    fifo?: { contentBasedDeduplication: boolean };
+    /** Standard queues: the probability that a receive also hands the same message to the next receive (at-least-once). */
+    duplicateRate?: number;
+    random?: () => number;
+}
+
+/** An array used as a queue, without Array.shift's cost. */
+class Deque<T> {
+    private items: (T | undefined)[] = [];
+    private head = 0;
+
+    get length(): number {
+        return this.items.length - this.head;
+    }
+
+    push(item: T): void {
+        this.items.push(item);
+    }
+
+    shift(): T | undefined {
+        if (this.head >= this.items.length) return undefined;
+        const item = this.items[this.head];
+        this.items[this.head++] = undefined;
+        if (this.head > 1024 && this.head * 2 > this.items.length) {
+            this.items = this.items.slice(this.head);
+            this.head = 0;
+        }
+        return item;
+    }
+
+    peek(): T | undefined {
+        return this.items[this.head];
+    }
+}
+
+export class SimQueue {
+    readonly arn: string;
+    readonly url: string;
+    readonly fifo: boolean;
+    /** Every message that arrived and every way one left; `live` is what is still here. */
+    readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
+    private readonly live = new Map<string, SimMessage>();
+    private readonly ready = new Deque<SimMessage>();
+    private readonly hidden = new MinHeap<SimMessage>((a, b) => a.visibleAt < b.visibleAt);
+    private readonly bySendTime = new Deque<SimMessage>();
+    private readyCount = 0;
+    private hiddenCount = 0;
+    private duplicates: SimMessage[] = [];
+    private readonly groups = new Map<string, SimMessage[]>();
+    private readonly deduplication = new Map<string, { until: number; messageId: string }>();
+    private sequence = 0;
+    private listeners: (() => void)[] = [];
+
+    constructor(private readonly clock: VirtualClock, readonly options: SimQueueOptions) {
+        this.fifo = options.fifo !== undefined;
+        if (this.fifo !== options.name.endsWith(".fifo")) throw new Error(`queue ${options.name}: a FIFO queue's name ends in .fifo, and only a FIFO queue's`);
+        if (options.redrive && options.redrive.deadLetter.fifo !== this.fifo) throw new Error(`queue ${options.name}: the DLQ of a ${this.fifo ? "FIFO" : "standard"} queue must be ${this.fifo ? "FIFO" : "standard"}`);
+        this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
+        this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
+    }
+
+    /** Called (synchronously) after every message that becomes available by a send or a move from a source queue. */
+    onArrival(listener: () => void): void {
+        this.listeners.push(listener);
+    }
+
+    /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's). */
+    send(body: string, options: SendOptions = {}): string {
+        let deduplicationId: string | undefined;
+        if (this.fifo) {
+            if (!options.messageGroupId) throw new Error(`SendMessage to ${this.options.name}: MessageGroupId is required for FIFO queues`);
+            deduplicationId = options.messageDeduplicationId
+                ?? (this.options.fifo!.contentBasedDeduplication ? crypto.createHash("sha256").update(body).digest("hex") : undefined);
+            if (deduplicationId === undefined) throw new Error(`SendMessage to ${this.options.name}: the queue has no content-based deduplication, so MessageDeduplicationId is required`);
+            const seen = this.deduplication.get(deduplicationId);
+            if (seen && seen.until > this.clock.now) {
+                this.counts.deduplicated++;
+                return seen.messageId;
+            }
+        }
+        const messageId = messageIdFor(this.options.name, ++this.sequence);
+        if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
+        this.counts.sent++;
+        this.enqueue({
+            messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
+            visibleAt: this.clock.now, generation: 0, state: READY,
+            ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) } : {}),
+        });
+        return messageId;
+    }
+
+    /** ReceiveMessage: up to `max` messages, each hidden for the visibility timeout; redrives and expires on the way. */
+    receive(max: number): SimMessage[] {
+        return this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
+    }
+
+    /** DeleteMessage. A stale receipt (the message was received again since) succeeds but deletes nothing, as in SQS. */
+    delete(receipt: string): boolean {
+        const at = receipt.lastIndexOf("#");
+        const m = this.live.get(receipt.slice(0, at));
+        if (!m || String(m.generation) !== receipt.slice(at + 1)) {
+            this.counts.staleDeletes++;
+            return false;
+        }
+        this.remove(m);
+        this.counts.deleted++;
+        return true;
+    }
+
+    /** Messages that can be received now (ApproximateNumberOfMessagesVisible). */
+    get visible(): number {
+        this.promote();
+        return this.fifo ? this.live.size - this.inFlightFifo() : this.readyCount;
+    }
+
+    /** Received and not yet deleted or visible again (ApproximateNumberOfMessagesNotVisible). */
+    get inFlight(): number {
+        this.promote();
+        return this.fifo ? this.inFlightFifo() : this.hiddenCount;
+    }
+
+    get size(): number {
+        return this.live.size;
+    }
+
+    /** ApproximateAgeOfOldestMessage, in ms. */
+    get oldestAgeMs(): number {
+        let head = this.bySendTime.peek();
+        while (head && head.state === GONE) {
+            this.bySendTime.shift();
+            head = this.bySendTime.peek();
+        }
+        return head ? this.clock.now - head.sentAt : 0;
+    }
+
+    /** When the next hidden message becomes visible, if any. */
+    get nextVisibleAt(): number | undefined {
+        if (this.fifo) {
+            let next: number | undefined;
+            for (const m of this.live.values()) if (m.visibleAt > this.clock.now && (next === undefined || m.visibleAt < next)) next = m.visibleAt;
+            return next;
+        }
+        this.promote();
+        return this.hidden.peek()?.visibleAt;
+    }
+
+    /** Applies retention to every message (SQS deletes expired messages even if nobody receives). */
+    sweep(): void {
+        const retentionMs = this.retentionMs;
+        for (const m of [...this.live.values()]) {
+            if (this.clock.now - m.sentAt >= retentionMs) {
+                this.remove(m);
+                this.counts.expired++;
+            }
+        }
+    }
+
+    messages(): IterableIterator<SimMessage> {
+        return this.live.values();
+    }
+
+    /** The record Lambda's event source mapping puts in the event for a received message. */
+    record(m: SimMessage): SQSRecord {
+        const attributes: SQSRecord["attributes"] = {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(LAB_EPOCH + m.sentAt),
+            SenderId: "AIDAIENQZJOLO23YVJ4VO",
+            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+            ...(m.groupId !== undefined ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber } : {}),
+        };
+        const record = {
+            messageId: m.messageId,
+            receiptHandle: `${m.messageId}#${m.generation}`,
+            body: m.body,
+            attributes,
+            messageAttributes: m.attributes,
+            md5OfBody: "",
+            eventSource: "aws:sqs",
+            eventSourceARN: this.arn,
+            awsRegion: REGION,
+        };
+        // Hashing every body costs more than the rest of a delivery; compute it only if something reads it.
+        Object.defineProperty(record, "md5OfBody", { enumerable: true, get: () => crypto.createHash("md5").update(m.body).digest("hex") });
+        return record;
+    }
+
+    private get retentionMs(): number {
+        return (this.options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
+    }
+
+    /** A message arriving from a source queue's redrive: same ID, body, attributes and (standard) enqueue time. */
+    private moveIn(from: SimMessage): void {
+        this.counts.movedIn++;
+        this.enqueue({
+            ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY,
+            // A FIFO DLQ starts the retention clock again (SQS developer guide, dead-letter queues).
+            sentAt: this.fifo ? this.clock.now : from.sentAt,
+        });
+    }
+
+    private enqueue(m: SimMessage): void {
+        this.live.set(m.messageId, m);
+        this.bySendTime.push(m);
+        if (this.fifo) {
+            const group = this.groups.get(m.groupId!);
+            if (group) group.push(m);
+            else this.groups.set(m.groupId!, [m]);
+        } else {
+            this.ready.push(m);
+            this.readyCount++;
+        }
+        for (const listener of this.listeners) listener();
+    }
+
+    private remove(m: SimMessage): void {
+        if (this.fifo) {
+            const group = this.groups.get(m.groupId!)!;
+            group.splice(group.indexOf(m), 1);
+            if (group.length === 0) this.groups.delete(m.groupId!);
+        } else if (m.state === READY) {
+            this.readyCount--;
+        } else if (m.state === HIDDEN) {
+            this.hiddenCount--;
+        }
+        m.state = GONE;
+        this.live.delete(m.messageId);
+    }
+
+    /** Moves messages whose visibility timeout has passed back to the visible set. */
+    private promote(): void {
+        if (this.fifo) return;
+        const now = this.clock.now;
+        for (let m = this.hidden.peek(); m && (m.state === GONE || m.visibleAt <= now); m = this.hidden.peek()) {
+            this.hidden.pop();
+            if (m.state === GONE) continue;
+            m.state = READY;
+            this.hiddenCount--;
+            this.readyCount++;
+            this.ready.push(m);
+        }
+    }
+
+    /** Whether SQS disposes of `m` instead of delivering it: retention expired, or the redrive policy's count reached. */
+    private disposed(m: SimMessage): boolean {
+        if (this.clock.now - m.sentAt >= this.retentionMs) {
+            this.remove(m);
+            this.counts.expired++;
+            return true;
+        }
+        const redrive = this.options.redrive;
+        if (redrive && m.receiveCount >= redrive.maxReceiveCount) {
+            this.remove(m);
+            this.counts.redriven++;
+            redrive.deadLetter.moveIn(m);
+            return true;
+        }
+        return false;
+    }
+
+    private deliver(m: SimMessage): void {
+        m.receiveCount++;
+        if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
+        m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
+        m.generation++;
+        this.counts.received++;
+    }
+
+    private receiveStandard(max: number): SimMessage[] {
+        this.promote();
+        const out: SimMessage[] = [];
+        // An at-least-once duplicate: a message already received, handed out again under the same receipt generation.
+        while (this.duplicates.length > 0 && out.length < max) {
+            const m = this.duplicates.shift()!;
+            if (m.state !== HIDDEN) continue;
+            this.counts.duplicatesDelivered++;
+            out.push(m);
+        }
+        const rate = this.options.duplicateRate ?? 0;
+        while (out.length < max) {
+            const m = this.ready.shift();
+            if (m === undefined) break;
+            if (m.state !== READY) continue; // deleted while visible: a late delete with the latest receipt
+            if (this.disposed(m)) continue;
+            this.readyCount--;
+            this.deliver(m);
+            m.state = HIDDEN;
+            this.hiddenCount++;
+            this.hidden.push(m);
+            out.push(m);
+            if (rate > 0 && this.options.random!() < rate) this.duplicates.push(m);
+        }
+        return out;
+    }
+
+    private inFlightFifo(): number {
+        let n = 0;
+        for (const m of this.live.values()) if (m.visibleAt > this.clock.now) n++;
+        return n;
+    }
+
+    private receiveFifo(max: number): SimMessage[] {
+        const out: SimMessage[] = [];
+        const now = this.clock.now;
+        for (const [groupId, group] of [...this.groups]) {
+            if (out.length >= max) break;
+            if (group.some((m) => m.visibleAt > now)) continue; // the group is locked while a message of it is in flight
+            for (const m of [...group]) {
+                if (out.length >= max) break;
+                if (this.disposed(m)) continue;
+                this.deliver(m);
+                out.push(m);
+            }
+            // Rotate served groups to the back so one busy group does not starve the others.
+            if (this.groups.has(groupId)) {
+                this.groups.delete(groupId);
+                this.groups.set(groupId, group);
+            }
+        }
+        return out;
+    }
+}
+
+/** A UUID-shaped, reproducible message ID. */
+function messageIdFor(queue: string, n: number): string {
+    let h = 2166136261;
+    for (let i = 0; i < queue.length; i++) h = Math.imul(h ^ queue.charCodeAt(i), 16777619);
+    const hex = (h >>> 0).toString(16).padStart(8, "0");
+    return `${hex}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
