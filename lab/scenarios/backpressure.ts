@@ -23,7 +23,8 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         const messages = Number(params.messages);
         const effects = new Effects();
         const queues = consumerQueues(run, "queue-worker", settings);
-        const esm = mapping(run, "queue-worker-fn", queues.queue, queueWorker(run, "queue-worker-fn", queues, settings, countingStep(run, effects, { processingMs: Number(params.processingMs) })), settings);
+        const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
+        const esm = mapping(run, "queue-worker-fn", queues.queue, () => queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
         queueGauges(run, queues, esm);
         run.timeline.gauge("oldest message age (s)", () => Math.round(queues.queue.oldestAgeMs / 1000));
         let maxAgeMs = 0;
@@ -41,8 +42,8 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         const orderIds = Array.from({ length: messages }, (_, i) => `order-${String(i + 1).padStart(7, "0")}`);
         orderIds.forEach((orderId, i) => queues.queue.send(JSON.stringify({ orderId, amount: 10 + (i % 90) })));
         // Watch the age and the drain at every step of virtual time, not only on the timeline's grid.
-        const step = Math.max(1000, Math.floor(run.timeline.stepMs / 4));
-        const tick = () => { watch(); if (queues.queue.size > 0) run.clock.after(step, tick); };
+        const every = Math.max(1000, Math.floor(run.timeline.stepMs / 4));
+        const tick = () => { watch(); if (queues.queue.size > 0) run.clock.after(every, tick); };
         run.clock.after(0, tick);
         await go();
         watch();
@@ -98,7 +99,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         const effects = new Effects();
         const queues = consumerQueues(run, "queue-worker", settings);
         const step = countingStep(run, effects, { processingMs: Number(params.processingMs), downstreamDown: () => run.clock.now >= down.from && run.clock.now < down.until });
-        const esm = mapping(run, "queue-worker-fn", queues.queue, queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
+        const esm = mapping(run, "queue-worker-fn", queues.queue, () => queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
         queueGauges(run, queues, esm);
         run.timeline.gauge("oldest message age (s)", () => Math.round(queues.queue.oldestAgeMs / 1000));
         const orderIds: string[] = [];

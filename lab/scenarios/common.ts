@@ -35,7 +35,7 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
 }
 
 /** The event source mapping SqsConsumer creates (ReportBatchItemFailures on, unless a scenario turns it off). */
-export function mapping(run: LabRun, name: string, queue: SimQueue, handler: SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
+export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
     return new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,
         batchSize: settings.batchSize,
@@ -65,7 +65,7 @@ export function countingStep(run: LabRun, effects: Effects, step: BusinessStep):
     };
 }
 
-/** The project's queue worker, as deployed: DLQ hand-off for permanent failures through its SQS client. */
+/** The project's queue worker, as deployed: DLQ hand-off for permanent failures through its SQS client. Call once per execution environment. */
 export function queueWorker(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings, processOrder: ProcessOrder): SqsHandler {
     return createQueueWorker({
         processOrder,
@@ -77,9 +77,10 @@ export function queueWorker(run: LabRun, name: string, queues: ConsumerQueues, s
 }
 
 /** The project's idempotent consumer, as deployed, with its table in virtual time. */
-export function idempotentConsumer(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings & { businessKeyPath: string; expiresAfterSeconds?: number }, keyStrategy: KeyStrategy, processOrder: ProcessOrder, expiresAfterSeconds: number): { handler: SqsHandler; store: SimIdempotencyStore } {
+export function idempotentConsumer(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings & { businessKeyPath: string; expiresAfterSeconds?: number }, keyStrategy: KeyStrategy, processOrder: ProcessOrder, expiresAfterSeconds: number): { handler: () => SqsHandler; store: SimIdempotencyStore } {
+    // One table, shared by every execution environment.
     const store = new SimIdempotencyStore();
-    const handler = createIdempotentConsumer({
+    const handler = () => createIdempotentConsumer({
         processOrder,
         logger: run.logger(name),
         metrics: run.metrics(name),

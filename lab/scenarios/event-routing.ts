@@ -7,7 +7,7 @@ import { DLQ_RETENTION_SECONDS } from "../../patterns/config";
 import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN } from "../../patterns/event-routing/rules";
 import { conservation, Effects, LabRun, orderIdsIn } from "../harness";
 import { Scenario } from "../scenario";
-import { AsyncLambda, ASYNC_RETRY_DELAYS_MS } from "../sim/async-lambda";
+import { AsyncHandler, AsyncLambda, ASYNC_RETRY_DELAYS_MS } from "../sim/async-lambda";
 import { simulatedEventBridgeClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
 import { SimEventBus } from "../sim/eventbridge";
@@ -138,8 +138,9 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
         const bus = new SimEventBus(run.clock, run.random, BUS);
         const onFailure = queue(run, "eu-orders-on-failure");
         const effects = new Effects();
-        const consumer = createEventConsumer({ processOrder: countingStep(run, effects, { processingMs: 100 }), logger: run.logger("eu-orders-fn"), metrics: run.metrics("eu-orders-fn") });
-        const fn = new AsyncLambda(run.clock, consumer as (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<void>, {
+        const step = countingStep(run, effects, { processingMs: 100 });
+        const consumer = () => createEventConsumer({ processOrder: step, logger: run.logger("eu-orders-fn"), metrics: run.metrics("eu-orders-fn") }) as AsyncHandler;
+        const fn = new AsyncLambda(run.clock, consumer, {
             functionName: "eu-orders-fn",
             functionTimeoutSeconds: settings.functionTimeoutSeconds,
             maximumRetryAttempts: settings.asyncMaximumRetryAttempts,

@@ -43,7 +43,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
             const correlationIds = new Set<string>();
             const step = countingStep(run, effects, { processingMs: 50 });
             const fn = `${s.name}-fn`;
-            const handler = queueWorker(run, fn, queues, settings, async (order, logger) => {
+            const handler = () => queueWorker(run, fn, queues, settings, async (order, logger) => {
                 // The correlation ID the handler's child logger carries, read back from its persistent keys.
                 const id = (logger as unknown as { getPersistentLogAttributes(): Record<string, unknown> }).getPersistentLogAttributes().correlation_id;
                 if (typeof id === "string") correlationIds.add(id);

@@ -26,12 +26,15 @@ function poisonScenario(reportBatchItemFailures: boolean): Scenario<"queueWorker
             const poison = Math.min(Number(params.poisonMessages), messages);
             const effects = new Effects();
             const queues = consumerQueues(run, "queue-worker", settings);
-            const worker = queueWorker(run, "queue-worker-fn", queues, settings, countingStep(run, effects, { processingMs: Number(params.processingMs) }));
-            // Without partial batch responses a handler can keep a failed record only by failing the whole invocation.
-            const handler: SqsHandler = reportBatchItemFailures ? worker : async (event, context) => {
-                const response = (await worker(event, context)) as SQSBatchResponse;
-                if (response.batchItemFailures.length > 0) throw new Error(`${response.batchItemFailures.length} of ${event.Records.length} records failed`);
-                return response;
+            const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
+            const handler = (): SqsHandler => {
+                const worker = queueWorker(run, "queue-worker-fn", queues, settings, step);
+                // Without partial batch responses a handler can keep a failed record only by failing the whole invocation.
+                return reportBatchItemFailures ? worker : async (event, context) => {
+                    const response = (await worker(event, context)) as SQSBatchResponse;
+                    if (response.batchItemFailures.length > 0) throw new Error(`${response.batchItemFailures.length} of ${event.Records.length} records failed`);
+                    return response;
+                };
             };
             const esm = mapping(run, "queue-worker-fn", queues.queue, handler, settings, { reportBatchItemFailures });
             queueGauges(run, queues, esm);

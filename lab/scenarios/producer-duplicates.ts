@@ -34,7 +34,7 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
             const queues = consumerQueues(run, name, settings, { fifo, duplicateRate: fifo ? 0 : Number(params.sqsDuplicateRate) });
             const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
             const handler = strategy === "none"
-                ? queueWorker(run, `${name}-fn`, queues, settings, step)
+                ? () => queueWorker(run, `${name}-fn`, queues, settings, step)
                 : idempotentConsumer(run, `${name}-fn`, queues, settings, STRATEGY_WIRING[strategy].keyStrategy, step, expiry).handler;
             const esm = mapping(run, `${name}-fn`, queues.queue, handler, settings);
             run.timeline.gauge(`${name} side effects`, () => effects.total);

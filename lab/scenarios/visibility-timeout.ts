@@ -31,7 +31,7 @@ function visibilityScenario(idempotent: boolean): Scenario<"queueWorker"> | Scen
         const name = idempotent ? "idempotent-message-id" : "queue-worker";
         const queues = consumerQueues(lab, name, settings, { visibilityTimeoutSeconds: Number(params.visibilityTimeoutSeconds) });
         const step = countingStep(lab, effects, { processingMs: Number(params.processingMs) });
-        let handler: SqsHandler;
+        let handler: () => SqsHandler;
         let conflicts = () => 0;
         if (idempotent) {
             const consumer = idempotentConsumer(lab, `${name}-fn`, queues, settings, STRATEGY_WIRING["message-id"].keyStrategy, step,
@@ -39,7 +39,7 @@ function visibilityScenario(idempotent: boolean): Scenario<"queueWorker"> | Scen
             handler = consumer.handler;
             conflicts = () => consumer.store.counts.conflicts;
         } else {
-            handler = queueWorker(lab, `${name}-fn`, queues, settings, step);
+            handler = () => queueWorker(lab, `${name}-fn`, queues, settings, step);
         }
         const esm = mapping(lab, `${name}-fn`, queues.queue, handler, settings);
         queueGauges(lab, queues, esm);

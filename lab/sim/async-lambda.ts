@@ -5,7 +5,7 @@
 // with a record of why. Throttled attempts (reserved concurrency) are retried with backoff until the age limit.
 import type { Context } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
-import { lambdaContext } from "./esm";
+import { Environments, lambdaContext } from "./esm";
 import { ACCOUNT, REGION, SimQueue } from "./sqs";
 
 /** Delays before the retries after a function error: 1 min, then 2 min. */
@@ -54,7 +54,11 @@ export class AsyncLambda {
     /** Every attempt: when, which request, and how it ended. */
     readonly attemptLog: { at: number; requestId: string; attempt: number; outcome: "success" | "error" | "timeout" | "throttled" }[] = [];
 
-    constructor(private readonly clock: VirtualClock, private readonly handler: AsyncHandler, readonly options: AsyncLambdaOptions) {
+    private readonly environments: Environments<AsyncHandler>;
+
+    /** `handler` makes the handler of one execution environment. */
+    constructor(private readonly clock: VirtualClock, handler: () => AsyncHandler, readonly options: AsyncLambdaOptions) {
+        this.environments = new Environments(handler);
         this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
     }
 
@@ -88,10 +92,12 @@ export class AsyncLambda {
         const started = this.clock.now;
         const timeoutMs = this.options.functionTimeoutSeconds * 1000;
         const task: Task = { killed: false };
+        const handler = this.environments.take();
         let settled = false;
         const finish = (error: { errorType: string; errorMessage: string } | undefined, outcome: "success" | "error" | "timeout") => {
             if (settled) return;
             settled = true;
+            if (outcome !== "timeout") this.environments.release(handler);
             this.active--;
             this.attemptLog.push({ at: started, requestId: item.requestId, attempt: item.attempts, outcome });
             if (!error) {
@@ -112,7 +118,7 @@ export class AsyncLambda {
         this.clock.at(started, () => this.clock.spawn(task, async () => {
             let error: { errorType: string; errorMessage: string } | undefined;
             try {
-                await this.handler(structuredClone(item.event), context);
+                await handler(structuredClone(item.event), context);
             } catch (e) {
                 error = { errorType: (e as Error).name ?? "Error", errorMessage: (e as Error).message ?? String(e) };
             }

@@ -14,6 +14,28 @@ import { SimMessage, SimQueue } from "./sqs";
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
+/**
+ * Lambda runs each concurrent invocation in its own execution environment (its own copy of the module's state) and
+ * reuses a free one for the next invocation. The pool makes a handler per environment from the factory.
+ */
+export class Environments<H> {
+    private readonly free: H[] = [];
+    created = 0;
+
+    constructor(private readonly create: () => H) {}
+
+    take(): H {
+        const existing = this.free.pop();
+        if (existing) return existing;
+        this.created++;
+        return this.create();
+    }
+
+    release(handler: H): void {
+        this.free.push(handler);
+    }
+}
+
 /** ESM scaling (services-sqs-scaling). */
 export const INITIAL_CONCURRENCY = 5;
 export const SCALE_UP_PER_MINUTE = 300;
@@ -36,6 +58,8 @@ export type Outcome = "success" | "partial" | "error" | "timeout" | "invalid-res
 
 export interface EsmStats {
     invocations: number;
+    /** Execution environments created (cold starts). */
+    environments: number;
     byOutcome: Record<Outcome, number>;
     recordsDelivered: number;
     /** Records that returned to the queue after an invocation (failed, timed out, throttled). */
@@ -53,11 +77,15 @@ export class EventSourceMapping {
     private backedOffTo: number | undefined;
     private requests = 0;
     readonly stats: EsmStats = {
-        invocations: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0,
+        invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0,
         byOutcome: { success: 0, partial: 0, error: 0, timeout: 0, "invalid-response": 0, throttled: 0 },
     };
 
-    constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, private readonly handler: SqsHandler, readonly options: EsmOptions) {
+    private readonly environments: Environments<SqsHandler>;
+
+    /** `handler` makes the handler of one execution environment (call createHandler in it, as the module does at init). */
+    constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, handler: () => SqsHandler, readonly options: EsmOptions) {
+        this.environments = new Environments(handler);
         if (queue.fifo && options.batchSize > 10) throw new Error(`${options.functionName}: a FIFO event source takes batches of at most 10`);
         if (options.batchSize > 10 && options.maximumBatchingWindowSeconds < 1) throw new Error(`${options.functionName}: batchSize > 10 needs a batching window of at least 1 s`);
         queue.onArrival(() => this.schedulePoll());
@@ -131,10 +159,14 @@ export class EventSourceMapping {
         const records = batch.map((m) => this.queue.record(m));
         const context = lambdaContext(this.options.functionName, `${this.options.functionName}-${++this.requests}`, () => Math.max(0, started + timeoutMs - this.clock.now));
         const task: Task = { killed: false };
+        const handler = this.environments.take();
+        this.stats.environments = this.environments.created;
         let settled = false;
         const finish = (result: "timeout" | "error" | SQSBatchResponse | void) => {
             if (settled) return;
             settled = true;
+            // A timed-out environment is replaced (Lambda restarts it); a finished one is reused.
+            if (result !== "timeout") this.environments.release(handler);
             const outcome = this.settle(records.map((r) => r.receiptHandle), records.map((r) => r.messageId), result);
             this.stats.byOutcome[outcome.outcome]++;
             this.stats.recordsReturned += outcome.returned;
@@ -150,7 +182,7 @@ export class EventSourceMapping {
         this.clock.at(started, () => this.clock.spawn(task, async () => {
             let result: "error" | SQSBatchResponse | void;
             try {
-                result = await this.handler({ Records: records }, context);
+                result = await handler({ Records: records }, context);
             } catch {
                 result = "error";
             }

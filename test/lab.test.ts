@@ -1,0 +1,302 @@
+// The failure-mode lab: each scenario shows its documented AWS outcome with the real handlers, runs are
+// reproducible, and nothing is lost in randomized runs. Virtual time throughout: no test sleeps.
+import { strict as assert } from "assert";
+import type { SQSBatchResponse } from "aws-lambda";
+import { conservation, LabRun } from "../lab/harness";
+import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
+import { docsTable, timelineSvg } from "../lab/report";
+import { findScenario, runScenario } from "../lab/runner";
+import { LabInputError, resolve, ScenarioResult } from "../lab/scenario";
+import { SCENARIOS } from "../lab/scenarios";
+import { VirtualClock } from "../lab/sim/clock";
+import { EventSourceMapping } from "../lab/sim/esm";
+import { snsRetryDelayMs } from "../lab/sim/sns";
+import { FIFO_DEDUPLICATION_MS, SimQueue } from "../lab/sim/sqs";
+
+const run = (name: string, sets: Record<string, string> = {}, seed = 1) => runScenario(findScenario(name), { seed, sets });
+const m = (r: ScenarioResult, key: string) => r.measures[key];
+
+/** Every message that arrived left by exactly one door or is still there. */
+function balanced(q: SimQueue): boolean {
+    const c = q.counts;
+    return c.sent + c.movedIn === c.deleted + c.redriven + c.expired + q.size;
+}
+
+describe("lab: scenarios show the documented AWS behaviour with the real handlers", () => {
+    it("poison message with partial batch responses: received exactly maxReceiveCount times, then in the DLQ; its 9 batch-mates processed once", async () => {
+        const r = await run("poison-message");
+        assert.equal(m(r, "receives per poison message"), 5);
+        assert.equal(m(r, "messages in the DLQ"), 1);
+        assert.equal(m(r, "side effects"), 9);
+        assert.equal(m(r, "duplicates processed"), 0);
+        assert.equal(m(r, "seconds until the first DLQ arrival"), 900); // 5 receives × 180 s visibility (6 × 30 s timeout)
+        assert.deepEqual({ processed: r.conservation.processed, dlq: r.conservation.deadLettered, lost: r.conservation.lost }, { processed: 9, dlq: 1, lost: [] });
+    });
+
+    it("poison message without partial batch responses: the 9 batch-mates are reprocessed on every receive and end in the DLQ", async () => {
+        const r = await run("poison-message-whole-batch");
+        assert.equal(m(r, "receives per poison message"), 5);
+        assert.equal(m(r, "side effects"), 45);
+        assert.equal(m(r, "duplicates processed"), 36);
+        assert.equal(m(r, "good messages in the DLQ"), 9);
+        assert.equal(r.conservation.deadLettered, 10);
+    });
+
+    it("maxReceiveCount from --set changes how often the poison message is received", async () => {
+        const r = await run("poison-message", { maxReceiveCount: "3" });
+        assert.equal(m(r, "receives per poison message"), 3);
+        assert.equal(r.settings.maxReceiveCount, 3);
+    });
+
+    it("visibility timeout shorter than processing: every receive repeats the side effect and the processed messages end in the DLQ", async () => {
+        const r = await run("visibility-timeout");
+        assert.equal(m(r, "receives per message"), 5);
+        assert.equal(m(r, "side effects"), 50);
+        assert.equal(m(r, "messages in the DLQ"), 10);
+        assert.ok(Number(m(r, "stale deletes")) > 0);
+        assert.equal(m(r, "max concurrent invocations"), 2);
+    });
+
+    it("the same with the idempotent consumer: one side effect per order, duplicates blocked while in progress, all deleted", async () => {
+        const r = await run("visibility-timeout-idempotent");
+        assert.equal(m(r, "side effects"), 10);
+        assert.equal(m(r, "duplicates processed"), 0);
+        assert.equal(m(r, "messages in the DLQ"), 0);
+        assert.equal(m(r, "idempotency conflicts (in progress elsewhere)"), 20);
+        assert.equal(r.conservation.processed, 10);
+    });
+
+    it("burst: concurrency starts at 5, never exceeds maximumConcurrency, and the queue absorbs the rest", async () => {
+        const r = await run("burst-backpressure", { messages: "2000" });
+        assert.equal(m(r, "concurrent invocations after 1 s"), 5);
+        assert.equal(m(r, "peak concurrent invocations"), 10);
+        assert.equal(m(r, "invocations"), 200);
+        assert.equal(m(r, "duplicates processed"), 0);
+        // 200 batches, 10 at a time, 2.02 s each: about 40 s to drain.
+        assert.ok(Number(m(r, "seconds to drain")) >= 40 && Number(m(r, "seconds to drain")) < 45, String(m(r, "seconds to drain")));
+        const raised = await run("burst-backpressure", { messages: "2000", maximumConcurrency: "50" });
+        assert.equal(m(raised, "peak concurrent invocations"), 50);
+        assert.ok(Number(m(raised, "seconds to drain")) < Number(m(r, "seconds to drain")));
+    });
+
+    it("transient outage shorter than the retry budget: retried one visibility timeout later, nothing in the DLQ", async () => {
+        const r = await run("transient-outage", { durationSeconds: "300" });
+        assert.equal(m(r, "messages in the DLQ"), 0);
+        assert.equal(m(r, "max receives of a message"), 2);
+        assert.equal(m(r, "messages retried"), 1800); // 10/s for the 180 s outage
+        assert.equal(m(r, "processed"), 3000);
+    });
+
+    it("transient outage longer than the retry budget: messages reach the DLQ after maxReceiveCount receives, none lost", async () => {
+        const r = await run("transient-outage", { durationSeconds: "120", outageStartSeconds: "0", outageSeconds: "1200" });
+        assert.equal(m(r, "max receives of a message"), 5);
+        assert.equal(m(r, "messages in the DLQ"), 1200);
+        assert.ok(r.conservation.holds);
+    });
+
+    it("EventBridge target failing retriably: 1 + 185 attempts in under 24 h, then the target DLQ with the error code", async () => {
+        const r = await run("eventbridge-target-dlq");
+        assert.equal(m(r, "attempts per event (max)"), 186);
+        assert.equal(m(r, "events in the target DLQ"), 10);
+        assert.ok(Number(m(r, "hours until the DLQ (max)")) < 24);
+        assert.equal(m(r, "DLQ ERROR_CODE"), "SQS.ThrottlingException");
+        assert.equal(r.conservation.filteredOut, 10); // the low-value half matched no rule
+    });
+
+    it("EventBridge: a shorter event age stops retries earlier; a non-retriable error is not retried; a short outage loses nothing", async () => {
+        const aged = await run("eventbridge-target-dlq", { targetMaximumEventAgeSeconds: "3600" });
+        assert.ok(Number(m(aged, "hours until the DLQ (max)")) <= 1);
+        assert.ok(Number(m(aged, "attempts per event (max)")) < 186);
+        const refused = await run("eventbridge-target-dlq", { failure: "non-retriable" });
+        assert.equal(m(refused, "attempts per event (max)"), 1);
+        assert.equal(m(refused, "DLQ ERROR_CODE"), "SQS.AccessDeniedException");
+        const brief = await run("eventbridge-target-dlq", { outageHours: "2" });
+        assert.equal(m(brief, "delivered after recovery"), 10);
+        assert.equal(m(brief, "events in the target DLQ"), 0);
+    });
+
+    it("SNS filter policies: each subscriber processes exactly what its policy selects, raw or enveloped, with the correlation ID", async () => {
+        for (const raw of ["true", "false"]) {
+            const r = await run("sns-filtering", { rawMessageDelivery: raw });
+            assert.ok(r.expectations.every((e) => e.holds), JSON.stringify(r.expectations));
+            assert.equal(m(r, "audit: delivered"), 200);
+            assert.equal(Number(m(r, "high-value: delivered")) + Number(m(r, "high-value: filtered out")), 200);
+            assert.equal(m(r, "eu-orders: delivery"), raw === "true" ? "raw" : "enveloped");
+            assert.equal(r.conservation.processed + r.conservation.filteredOut, 600);
+        }
+    });
+
+    it("async invocation: a crashing event is tried 3 times, 60 s then 120 s apart, then lands in the on-failure queue", async () => {
+        const r = await run("async-retries");
+        assert.equal(m(r, "attempts per crashing event"), 3);
+        assert.equal(m(r, "seconds between attempts"), "60, 120"); // a crashing attempt takes 20 ms, then the delay
+        assert.equal(m(r, "events in the on-failure queue"), m(r, "crashing events"));
+        assert.equal(m(r, "on-failure condition"), "RetriesExhausted");
+        const once = await run("async-retries", { asyncMaximumRetryAttempts: "0" });
+        assert.equal(m(once, "attempts per crashing event"), 1);
+    });
+
+    it("producer duplicates: message-id misses producer retries, business key and FIFO catch them, no idempotency catches nothing", async () => {
+        const r = await run("producer-duplicates");
+        const retries = Number(m(r, "producer retries"));
+        assert.ok(retries > 0);
+        assert.equal(m(r, "idempotent-message-id: duplicates processed"), retries);
+        assert.equal(m(r, "idempotent-business-key: duplicates processed"), 0);
+        assert.equal(m(r, "idempotent-fifo: duplicates processed"), 0);
+        assert.equal(m(r, "idempotent-fifo: sends the queue deduplicated"), retries);
+        assert.equal(m(r, "queue-worker: duplicates processed"), retries + Number(m(r, "queue-worker: SQS duplicate deliveries")));
+        // Past the 5-minute window the FIFO queue takes the retry; the business key still suppresses it.
+        const late = await run("producer-duplicates", { orders: "100", producerRetryDelaySeconds: "400" });
+        assert.equal(m(late, "idempotent-fifo: sends the queue deduplicated"), 0);
+        assert.equal(m(late, "idempotent-fifo: duplicates processed"), 0);
+    });
+
+    it("every scenario's claims hold on its defaults", async function () {
+        this.timeout(30_000);
+        for (const s of SCENARIOS) {
+            const r = await runScenario(s, { sets: s.name === "burst-backpressure" ? { messages: "3000" } : {} });
+            assert.ok(r.conservation.holds, `${s.name}: lost ${r.conservation.lost}`);
+            for (const e of r.expectations) assert.ok(e.holds, `${s.name}: ${e.claim}`);
+        }
+    });
+});
+
+describe("lab: determinism and conservation", () => {
+    it("two runs with one seed give identical JSON; another seed gives another run", async () => {
+        for (const name of ["sns-filtering", "producer-duplicates", "eventbridge-target-dlq"]) {
+            const a = JSON.stringify(await run(name, {}, 7));
+            const b = JSON.stringify(await run(name, {}, 7));
+            assert.equal(a, b, name);
+            assert.notEqual(JSON.stringify(await run(name, {}, 8)), a, name);
+        }
+    });
+
+    it("conservation holds in randomized runs: many seeds, random failure and duplicate rates", async function () {
+        this.timeout(60_000);
+        const rnd = (seed: number) => { let a = seed * 2654435761 >>> 0; return () => ((a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32); };
+        for (let seed = 1; seed <= 15; seed++) {
+            const r = rnd(seed);
+            const runs = [
+                await run("poison-message", { messages: String(1 + Math.floor(r() * 60)), poisonMessages: String(Math.floor(r() * 10)), maxReceiveCount: String(1 + Math.floor(r() * 6)) }, seed),
+                await run("poison-message-whole-batch", { messages: String(1 + Math.floor(r() * 40)), poisonMessages: String(Math.floor(r() * 3)) }, seed),
+                await run("transient-outage", { durationSeconds: String(10 + Math.floor(r() * 60)), outageStartSeconds: String(Math.floor(r() * 30)), outageSeconds: String(Math.floor(r() * 1500)), maxReceiveCount: String(1 + Math.floor(r() * 5)) }, seed),
+                await run("producer-duplicates", { orders: String(20 + Math.floor(r() * 80)), producerRetryRate: r().toFixed(2), sqsDuplicateRate: (r() * 0.5).toFixed(2), producerRetryDelaySeconds: String(Math.floor(r() * 600)) }, seed),
+                await run("eventbridge-target-dlq", { orders: String(1 + Math.floor(r() * 30)), outageHours: String(Math.floor(r() * 30)), targetMaximumRetryAttempts: String(Math.floor(r() * 186)) }, seed),
+            ];
+            for (const x of runs) assert.ok(x.conservation.holds, `seed ${seed} ${x.scenario} ${JSON.stringify(x.params)}: lost ${x.conservation.lost.join(", ")}`);
+        }
+    });
+
+    it("the conservation check fails loudly when a unit is nowhere", () => {
+        const c = conservation(["a", "b", "c"], (u) => (u === "b" ? undefined : "processed"));
+        assert.equal(c.holds, false);
+        assert.deepEqual(c.lost, ["b"]);
+    });
+});
+
+describe("lab: simulated services", () => {
+    it("SQS: a stale receipt handle deletes nothing; the latest one deletes", async () => {
+        const clock = new VirtualClock();
+        const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 30 });
+        q.send("x");
+        const first = q.record(q.receive(1)[0]).receiptHandle;
+        await clock.run(30_000);
+        const second = q.record(q.receive(1)[0]).receiptHandle;
+        assert.equal(q.delete(first), false);
+        assert.equal(q.size, 1);
+        assert.equal(q.delete(second), true);
+        assert.equal(q.size, 0);
+        assert.ok(balanced(q));
+    });
+
+    it("SQS FIFO: a group is locked while a message of it is in flight; a repeated body within 5 minutes is dropped", async () => {
+        const clock = new VirtualClock();
+        const q = new SimQueue(clock, { name: "q.fifo", visibilityTimeoutSeconds: 30, fifo: { contentBasedDeduplication: true } });
+        q.send("a1", { messageGroupId: "a" });
+        q.send("a2", { messageGroupId: "a" });
+        q.send("b1", { messageGroupId: "b" });
+        assert.equal(q.send("a1", { messageGroupId: "a" }), q.receive(0).length === 0 ? [...q.messages()][0].messageId : "");
+        assert.equal(q.counts.deduplicated, 1);
+        const first = q.receive(1);
+        assert.deepEqual(first.map((x) => x.body), ["a1"]);
+        assert.deepEqual(q.receive(10).map((x) => x.body), ["b1"]); // group a is locked by a1
+        q.delete(q.record(first[0]).receiptHandle);
+        assert.deepEqual(q.receive(10).map((x) => x.body), ["a2"]);
+        await clock.run(FIFO_DEDUPLICATION_MS);
+        q.send("a1", { messageGroupId: "a" });
+        assert.equal(q.counts.deduplicated, 1); // the window has passed
+        assert.throws(() => new SimQueue(clock, { name: "plain", visibilityTimeoutSeconds: 1, fifo: { contentBasedDeduplication: true } }), /ends in \.fifo/);
+    });
+
+    it("event source mapping: an empty itemIdentifier fails the whole batch", async () => {
+        const clock = new VirtualClock();
+        const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 60 });
+        const responses: SQSBatchResponse[] = [{ batchItemFailures: [{ itemIdentifier: "" }] }];
+        const esm = new EventSourceMapping(clock, q, () => async () => responses.shift() ?? { batchItemFailures: [] },
+            { functionName: "f", batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 2, functionTimeoutSeconds: 10, reportBatchItemFailures: true });
+        for (let i = 0; i < 3; i++) q.send(`m${i}`);
+        await clock.run(120_000);
+        assert.equal(esm.stats.byOutcome["invalid-response"], 1);
+        assert.equal(esm.stats.recordsReturned, 3);
+        assert.equal(q.counts.received, 6); // all three came back and were received again
+        assert.equal(q.size, 0);
+    });
+
+    it("event source mapping: a handler still running at the timeout is stopped and its batch returns", async () => {
+        const clock = new VirtualClock();
+        const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 60 });
+        let finished = 0;
+        const esm = new EventSourceMapping(clock, q, () => async () => { await clock.sleep(15_000); finished++; },
+            { functionName: "f", batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 2, functionTimeoutSeconds: 10, reportBatchItemFailures: true });
+        q.send("slow");
+        await clock.run(59_000);
+        assert.equal(esm.stats.byOutcome.timeout, 1);
+        assert.equal(finished, 0); // the code after the sleep never ran
+        assert.equal(q.inFlight, 1);
+    });
+
+    it("SNS delivery retries to SQS: 100,015 attempts over about 23 days", () => {
+        let total = 0;
+        let attempts = 0;
+        for (let n = 0; snsRetryDelayMs(n) !== undefined; n++) {
+            total += snsRetryDelayMs(n)!;
+            attempts++;
+        }
+        assert.equal(attempts, 100_015);
+        assert.equal(Math.round(total / 86_400_000), 23);
+    });
+
+    it("a LabRun's Date follows virtual time while the clock runs", async () => {
+        const lab = new LabRun(1, 120);
+        let seen = 0;
+        lab.clock.at(90_000, () => { seen = Date.now(); });
+        await lab.run();
+        assert.equal(seen, Date.UTC(2026, 0, 1) + 90_000);
+        assert.ok(Math.abs(Date.now() - new Date().getTime()) < 1000 && Date.now() > Date.UTC(2026, 0, 1) + 86_400_000 * 30);
+    });
+});
+
+describe("lab: inputs and outputs", () => {
+    it("a wrong --set names the key, the value and what is allowed, before anything runs", () => {
+        const poison = findScenario("poison-message");
+        assert.throws(() => resolve(poison, { maxReceiveCount: "0" }), (e: unknown) => e instanceof LabInputError
+            && e.message.includes("queueWorkerSettings.maxReceiveCount = 0") && e.message.includes("an integer 1–1000"));
+        assert.throws(() => resolve(poison, { nope: "1" }), (e: unknown) => e instanceof LabInputError && /no such key; allowed: messages, poisonMessages, processingMs, functionTimeoutSeconds/.test(e.message));
+        assert.throws(() => resolve(findScenario("eventbridge-target-dlq"), { failure: "sometimes" }), /allows one of retriable, non-retriable/);
+        assert.throws(() => findScenario("nope"), /the scenarios are poison-message,/);
+    });
+
+    it("writes an SVG timeline with every gauge, and a README table between the markers", async () => {
+        const r = await run("poison-message");
+        const svg = timelineSvg(r);
+        assert.ok(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        for (const s of r.timeline.series) assert.ok(svg.includes(s.name), s.name);
+        assert.equal((svg.match(/<path /g) ?? []).length, r.timeline.series.length);
+        const readme = `# Pattern\n\ntext\n\n${DOCS_START}\nold\n${DOCS_END}\n\nafter\n`;
+        const updated = writeDocsBlock(readme, docsTable([r]));
+        assert.ok(updated.includes("| `poison-message`"));
+        assert.ok(!updated.includes("\nold\n"));
+        assert.ok(updated.endsWith("\n\nafter\n"));
+        assert.equal(writeDocsBlock(updated, docsTable([r])), updated);
+    });
+});
