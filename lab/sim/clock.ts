@@ -25,6 +25,7 @@ export class VirtualClock {
     private seq = 0;
     private current = 0;
     private drain = false;
+    private started: { settled: boolean } | undefined;
     private failure: unknown;
     private readonly tasks = new AsyncLocalStorage<Task>();
     /** Called with the new time whenever time moves (before the events of that time run). */
@@ -70,6 +71,13 @@ export class VirtualClock {
     /** Runs events in order until none is left or the next is after `until`. */
     async run(until = Infinity): Promise<void> {
         for (;;) {
+            if (this.started !== undefined) {
+                // Most handler runs finish within a few microtask turns; wait for those without a macrotask.
+                const state = this.started;
+                this.started = undefined;
+                for (let i = 0; i < 32 && !state.settled; i++) await null;
+                if (!state.settled) this.drain = true;
+            }
             if (this.drain) {
                 this.drain = false;
                 // setImmediate runs after the microtask queue is empty: every continuation has run or is asleep.
@@ -90,8 +98,9 @@ export class VirtualClock {
             this.events++;
             const result = next.run();
             if (result !== undefined) {
-                this.drain = true;
-                result.then(undefined, (error) => { this.failure ??= error; });
+                const state = { settled: false };
+                this.started = state;
+                result.then(() => { state.settled = true; }, (error) => { state.settled = true; this.failure ??= error; });
             }
         }
         if (until !== Infinity && until > this.current) {

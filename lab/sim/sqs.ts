@@ -30,6 +30,7 @@ export interface SimMessage {
     visibleAt: number;
     /** Bumped on every receive: a receipt handle is valid only for its generation. */
     generation: number;
+    receipt?: string;
     state: number;
     groupId?: string;
     deduplicationId?: string;
@@ -89,7 +90,9 @@ export class SimQueue {
     readonly fifo: boolean;
     /** Every message that arrived and every way one left; `live` is what is still here. */
     readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
-    private readonly live = new Map<string, SimMessage>();
+    private readonly live = new Set<SimMessage>();
+    /** The latest receipt handle of each message in flight: a receipt is valid only while it is the latest. */
+    private readonly byReceipt = new Map<string, SimMessage>();
     private readonly ready = new Deque<SimMessage>();
     private readonly hidden = new MinHeap<SimMessage>((a, b) => a.visibleAt < b.visibleAt);
     private readonly bySendTime = new Deque<SimMessage>();
@@ -146,9 +149,8 @@ export class SimQueue {
 
     /** DeleteMessage. A stale receipt (the message was received again since) succeeds but deletes nothing, as in SQS. */
     delete(receipt: string): boolean {
-        const at = receipt.lastIndexOf("#");
-        const m = this.live.get(receipt.slice(0, at));
-        if (!m || String(m.generation) !== receipt.slice(at + 1)) {
+        const m = this.byReceipt.get(receipt);
+        if (!m) {
             this.counts.staleDeletes++;
             return false;
         }
@@ -218,20 +220,16 @@ export class SimQueue {
             ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
             ...(m.groupId !== undefined ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber } : {}),
         };
-        const record = {
+        return new LabSqsRecord(m.body, {
             messageId: m.messageId,
-            receiptHandle: `${m.messageId}#${m.generation}`,
+            receiptHandle: m.receipt!,
             body: m.body,
             attributes,
             messageAttributes: m.attributes,
-            md5OfBody: "",
             eventSource: "aws:sqs",
             eventSourceARN: this.arn,
             awsRegion: REGION,
-        };
-        // Hashing every body costs more than the rest of a delivery; compute it only if something reads it.
-        Object.defineProperty(record, "md5OfBody", { enumerable: true, get: () => crypto.createHash("md5").update(m.body).digest("hex") });
-        return record;
+        }) as unknown as SQSRecord;
     }
 
     private get retentionMs(): number {
@@ -242,14 +240,14 @@ export class SimQueue {
     private moveIn(from: SimMessage): void {
         this.counts.movedIn++;
         this.enqueue({
-            ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY,
+            ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY, receipt: undefined,
             // A FIFO DLQ starts the retention clock again (SQS developer guide, dead-letter queues).
             sentAt: this.fifo ? this.clock.now : from.sentAt,
         });
     }
 
     private enqueue(m: SimMessage): void {
-        this.live.set(m.messageId, m);
+        this.live.add(m);
         this.bySendTime.push(m);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!);
@@ -273,7 +271,8 @@ export class SimQueue {
             this.hiddenCount--;
         }
         m.state = GONE;
-        this.live.delete(m.messageId);
+        this.live.delete(m);
+        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
     }
 
     /** Moves messages whose visibility timeout has passed back to the visible set. */
@@ -312,6 +311,9 @@ export class SimQueue {
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
         m.generation++;
+        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
+        m.receipt = `${m.messageId}#${m.generation}`;
+        this.byReceipt.set(m.receipt, m);
         this.counts.received++;
     }
 
@@ -367,6 +369,24 @@ export class SimQueue {
             }
         }
         return out;
+    }
+}
+
+/** An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. */
+class LabSqsRecord {
+    constructor(body: string, fields: Omit<SQSRecord, "md5OfBody">) {
+        Object.assign(this, fields);
+        this.body = body;
+    }
+
+    body: string;
+
+    get md5OfBody(): string {
+        return crypto.createHash("md5").update(this.body).digest("hex");
+    }
+
+    toJSON(): SQSRecord {
+        return { ...(this as unknown as SQSRecord), md5OfBody: this.md5OfBody };
     }
 }
 
