@@ -102,14 +102,18 @@ export function queueGauges(run: LabRun, queues: ConsumerQueues, esm?: EventSour
     if (esm) run.timeline.gauge(`${prefix}concurrent invocations`, () => esm.concurrent);
 }
 
-/** Where an order is now: in a DLQ, still in a queue, gone after its side effect, or nowhere (lost). */
-export function orderLocator(effects: Effects, deadLetters: SimQueue[], holding: { bodies(): Iterable<string> }[]): (orderId: string) => Location | undefined {
+/**
+ * Where an order is now: in a DLQ, still in a queue or waiting for a retry, gone after its side effect, kept out by a
+ * filter policy or rule (`filteredOut`), or nowhere (lost).
+ */
+export function orderLocator(effects: Effects, deadLetters: SimQueue[], holding: { bodies(): Iterable<string> }[], filteredOut: (orderId: string) => boolean = () => false): (orderId: string) => Location | undefined {
     const dead = orderIdsIn(deadLetters.flatMap((q) => [...q.messages()].map((m) => m.body)));
     const waiting = orderIdsIn(holding.flatMap((h) => [...h.bodies()]));
     return (orderId) => {
         if (dead.has(orderId)) return "dead-lettered";
         if (waiting.has(orderId)) return "in-flight";
         if (effects.of(orderId) > 0) return "processed";
+        if (filteredOut(orderId)) return "filtered-out";
         return undefined;
     };
 }

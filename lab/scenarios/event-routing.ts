@@ -12,7 +12,7 @@ import { simulatedEventBridgeClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
 import { SimEventBus } from "../sim/eventbridge";
 import { SimQueue } from "../sim/sqs";
-import { countingStep, seconds } from "./common";
+import { countingStep, orderLocator, seconds } from "./common";
 
 const BUS = "lab-orders";
 
@@ -159,9 +159,8 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
         await go();
         const eu = list.filter((o) => o.region.startsWith("eu-"));
         const crashing = eu.filter((o) => o.simulate === "crash");
-        const failed = orderIdsIn([...onFailure.messages()].map((m) => m.body));
-        const waiting = orderIdsIn(fn.waiting.map((e) => JSON.stringify(e)));
-        const c = conservation(list.map((o) => o.orderId), (id) => failed.has(id) ? "dead-lettered" : waiting.has(id) ? "in-flight" : effects.of(id) > 0 ? "processed" : eu.some((o) => o.orderId === id) ? undefined : "filtered-out");
+        const c = conservation(list.map((o) => o.orderId), orderLocator(effects, [onFailure], [{ bodies: () => fn.waiting.map((e) => JSON.stringify(e)) }],
+            (id) => !eu.some((o) => o.orderId === id)));
         // When each crashing event was attempted, relative to its first attempt.
         const byRequest = new Map<string, number[]>();
         for (const a of fn.attemptLog) byRequest.set(a.requestId, [...(byRequest.get(a.requestId) ?? []), a.at]);

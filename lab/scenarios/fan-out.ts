@@ -3,14 +3,14 @@
 // real queue worker consumes each queue.
 import { createHandler as createFanOutProducer } from "../../functions/fan-out-producer";
 import { DEFAULT_SUBSCRIBERS } from "../../patterns/fan-out/subscribers";
-import { conservation, Effects, orderIdsIn } from "../harness";
+import { conservation, Effects, Location, orderIdsIn } from "../harness";
 import { Scenario } from "../scenario";
 import { simulatedSnsClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
 import { SimTopic } from "../sim/sns";
 import { SimQueue } from "../sim/sqs";
 import { DLQ_RETENTION_SECONDS } from "../../patterns/config";
-import { consumerQueues, mapping, queueWorker, countingStep, ConsumerQueues } from "./common";
+import { bodiesOf, consumerQueues, mapping, queueWorker, countingStep, ConsumerQueues, orderLocator } from "./common";
 import { Order } from "../../functions/shared/order";
 
 const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "ap-south-1", undefined];
@@ -71,21 +71,14 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
             audit: () => true,
         };
         const units: string[] = [];
-        const located = new Map<string, "processed" | "dead-lettered" | "in-flight" | "filtered-out">();
+        const locators = new Map<string, (orderId: string) => Location | undefined>();
         const measures: Record<string, number | string> = { "orders published": topic.counts.published };
         const expectations: { claim: string; holds: boolean }[] = [];
         for (const s of subscribers) {
-            const dead = orderIdsIn([...s.queues.dlq.messages(), ...(s.subscription.options.deadLetter?.messages() ?? [])].map((m) => m.body));
-            const waiting = orderIdsIn([...s.queues.queue.messages()].map((m) => m.body));
+            const deadLetters = [s.queues.dlq, ...(s.subscription.options.deadLetter ? [s.subscription.options.deadLetter] : [])];
+            locators.set(s.subscriber.name, orderLocator(s.effects, deadLetters, [bodiesOf(s.queues.queue)], (id) => s.filtered.has(id)));
+            units.push(...list.map((o) => `${s.subscriber.name}/${o.orderId}`));
             const expected = list.filter(wants[s.subscriber.name] ?? (() => false)).map((o) => o.orderId);
-            for (const o of list) {
-                const unit = `${s.subscriber.name}/${o.orderId}`;
-                units.push(unit);
-                if (dead.has(o.orderId)) located.set(unit, "dead-lettered");
-                else if (waiting.has(o.orderId)) located.set(unit, "in-flight");
-                else if (s.effects.of(o.orderId) > 0) located.set(unit, "processed");
-                else if (s.filtered.has(o.orderId)) located.set(unit, "filtered-out");
-            }
             const got = list.filter((o) => s.effects.of(o.orderId) > 0).map((o) => o.orderId);
             measures[`${s.subscriber.name}: delivered`] = s.subscription.counts.delivered;
             measures[`${s.subscriber.name}: filtered out`] = s.subscription.counts.filteredOut;
@@ -99,7 +92,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
             claim: "each consumer logs with the producer's correlation ID, raw or enveloped",
             holds: subscribers.every((s) => [...s.correlationIds].every((id) => id.startsWith("lab-publish-")) && s.correlationIds.size > 0),
         });
-        const c = conservation(units, (u) => located.get(u));
+        const c = conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1)));
         return {
             conservation: c,
             measures,

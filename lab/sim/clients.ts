@@ -6,7 +6,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSMessageAttributes } from "aws-lambda";
 import { SimEventBus } from "./eventbridge";
 import { SimTopic } from "./sns";
-import { SimQueue } from "./sqs";
+import { SimQueue, stringAttribute } from "./sqs";
 
 export function simulatedSqsClient(queues: SimQueue[]): SQSClient {
     const byUrl = new Map(queues.map((q) => [q.url, q]));
@@ -18,7 +18,7 @@ export function simulatedSqsClient(queues: SimQueue[]): SQSClient {
             if (!queue) throw Object.assign(new Error(`The specified queue does not exist: ${input.QueueUrl}`), { name: "QueueDoesNotExist" });
             const attributes: SQSMessageAttributes = {};
             for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) {
-                attributes[name] = { dataType: a.DataType ?? "String", stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
+                attributes[name] = stringAttribute(a.StringValue, a.DataType);
             }
             const messageId = queue.send(input.MessageBody ?? "", { attributes, messageGroupId: input.MessageGroupId, messageDeduplicationId: input.MessageDeduplicationId });
             return { MessageId: messageId, $metadata: {} };

@@ -7,7 +7,7 @@
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
-import { ACCOUNT, REGION, SimQueue } from "./sqs";
+import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
 /**
  * AWS documents "exponential back off and jitter" without the delays. The lab assumes 1 s doubling, capped at
@@ -84,13 +84,12 @@ export class SimTarget {
         const dlq = this.options.deadLetter;
         if (!dlq) return this.end(event, journey, "dropped");
         // The DLQ message is the event, with why it failed (EventBridge user guide, "Using dead-letter queues").
-        const text = (value: string) => ({ dataType: "String", stringValue: value, stringListValues: [], binaryListValues: [] });
         const attributes: SQSMessageAttributes = {
-            ERROR_CODE: text(result.error),
-            ERROR_MESSAGE: text(result.message),
-            RULE_ARN: text(this.ruleArn),
-            TARGET_ARN: text(this.options.id),
-            RETRY_ATTEMPTS: text(String(retries)),
+            ERROR_CODE: stringAttribute(result.error),
+            ERROR_MESSAGE: stringAttribute(result.message),
+            RULE_ARN: stringAttribute(this.ruleArn),
+            TARGET_ARN: stringAttribute(this.options.id),
+            RETRY_ATTEMPTS: stringAttribute(String(retries)),
         };
         dlq.send(JSON.stringify(event), { attributes });
         this.end(event, journey, "dead-lettered");
@@ -130,7 +129,7 @@ export class SimEventBus {
 
     /** PutEvents for one entry; returns the event ID. */
     put(entry: { Source: string; DetailType: string; Detail: string; Resources?: string[] }): string {
-        const id = `${(0x10000000 + ++this.ids).toString(16)}-0000-4000-8000-${this.name.length.toString(16).padStart(12, "0")}`;
+        const id = messageIdFor(`events:${this.name}`, ++this.ids);
         const event: BusEvent = {
             version: "0", id, "detail-type": entry.DetailType, source: entry.Source, account: ACCOUNT,
             time: new Date(this.clock.wallTime).toISOString().replace(/\.\d{3}Z$/, "Z"), region: REGION, resources: entry.Resources ?? [],

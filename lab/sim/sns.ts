@@ -7,12 +7,11 @@
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
-import { ACCOUNT, REGION, SimQueue } from "./sqs";
+import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
 /** Delay before delivery attempt `n` (0-based) to an AWS-managed endpoint such as SQS. */
 export function snsRetryDelayMs(n: number): number | undefined {
-    if (n === 0) return 0;
-    if (n <= 3) return 0; // immediate retry phase: 3 retries, no delay
+    if (n <= 3) return 0; // the first attempt, then the immediate retry phase: 3 retries, no delay
     if (n <= 5) return 1000; // pre-backoff phase: 2 retries, 1 s apart
     if (n <= 15) return Math.round(1000 * 20 ** ((n - 6) / 9)); // backoff phase: 10 retries, 1 s → 20 s
     if (n <= 100_014) return 20_000; // post-backoff phase: 100,000 retries, 20 s apart
@@ -112,7 +111,7 @@ export class SimSubscription {
 function toSqsAttributes(input: PublishInput): SQSMessageAttributes {
     const out: SQSMessageAttributes = {};
     for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) {
-        out[name] = { dataType: a.DataType, stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
+        out[name] = stringAttribute(a.StringValue, a.DataType);
     }
     return out;
 }
@@ -135,7 +134,7 @@ export class SimTopic {
     }
 
     publish(input: PublishInput): string {
-        const messageId = `${(0x20000000 + ++this.ids).toString(16)}-0000-4000-8000-${this.name.length.toString(16).padStart(12, "0")}`;
+        const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
         const before = this.subscriptions.map((s) => s.counts.matched);
         for (const subscription of this.subscriptions) subscription.offer(messageId, input);

@@ -55,6 +55,11 @@ export interface SimQueueOptions {
     random?: () => number;
 }
 
+/** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
+export function stringAttribute(value: string | undefined, dataType = "String"): SQSMessageAttributes[string] {
+    return { dataType, stringValue: value, stringListValues: [], binaryListValues: [] };
+}
+
 /** An array used as a queue, without Array.shift's cost. */
 class Deque<T> {
     private items: (T | undefined)[] = [];
@@ -390,8 +395,8 @@ class LabSqsRecord {
     }
 }
 
-/** A UUID-shaped, reproducible message ID. */
-function messageIdFor(queue: string, n: number): string {
+/** A UUID-shaped, reproducible ID: the n-th message (or event) of the named queue, topic or bus. */
+export function messageIdFor(queue: string, n: number): string {
     let h = 2166136261;
     for (let i = 0; i < queue.length; i++) h = Math.imul(h ^ queue.charCodeAt(i), 16777619);
     const hex = (h >>> 0).toString(16).padStart(8, "0");
