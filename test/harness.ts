@@ -135,12 +135,19 @@ function resolveOutputs(value: unknown): Promise<any> {
 
 /** Forgets the program's modules so the next require runs it again (the program runs once per import). */
 function forgetProgram(): void {
-    for (const file of Object.keys(require.cache)) {
+    const forgotten = new Set<NodeModule>();
+    for (const [file, module] of Object.entries(require.cache)) {
         // The bundler stays loaded: its memo keeps one esbuild run per handler per process (sources do not change mid-run).
-        if (file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(path.join(ROOT, "test"))
+        if (module && file.startsWith(ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(path.join(ROOT, "test"))
             && file !== path.join(ROOT, "patterns", "shared", "bundle.ts")) {
+            forgotten.add(module);
             delete require.cache[file];
         }
+    }
+    // require.cache is not the only reference: each importer lists the module in `children`, which would keep every
+    // earlier run's program (its resources and their pending promises) reachable for the life of the process.
+    for (const module of Object.values(require.cache)) {
+        if (module?.children.some((child) => forgotten.has(child))) module.children = module.children.filter((child) => !forgotten.has(child));
     }
 }
 
@@ -184,11 +191,12 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
     forgetProgram();
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
-    // Pulumi records each resource's source position from `new Error().stack`; through ts-node's source-map
-    // support that costs more than the rest of the run. Native stack formatting while the program runs.
-    const errorClass = Error as { prepareStackTrace?: unknown };
-    const prepareStackTrace = errorClass.prepareStackTrace;
-    errorClass.prepareStackTrace = undefined;
+    // Pulumi stamps every promise it makes with `new Error().stack` (for its leak report), and mocha sets
+    // Error.stackTraceLimit to Infinity: formatting those stacks cost more than the rest of the run. Pulumi raises
+    // the limit itself where it reads a resource's source position, so no stack is captured meanwhile unless
+    // asked for (PULUMI_DEBUG_PROMISE_LEAKS, or DEBUG to keep the stacks of the program's own errors).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && !process.env.DEBUG) Error.stackTraceLimit = 0;
     try {
         try {
             program = require(path.join(ROOT, "index.ts"));
@@ -199,7 +207,7 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
         await settle();
         return { resources, outputs, error };
     } finally {
-        errorClass.prepareStackTrace = prepareStackTrace;
+        Error.stackTraceLimit = stackTraceLimit;
     }
 }
 

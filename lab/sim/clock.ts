@@ -19,6 +19,12 @@ export interface Task {
     killed: boolean;
 }
 
+// One store for every clock, switched off when no clock runs. On Node < 24 an AsyncLocalStorage that has run stays
+// registered with async_hooks until disable(), and every promise created meanwhile pays for each store: a store
+// per clock made every later promise in the process (Pulumi's runtime is made of them) slower and bigger.
+const tasks = new AsyncLocalStorage<Task>();
+let runningClocks = 0;
+
 /** A discrete-event clock in milliseconds of virtual time, with a binary heap of pending events. */
 export class VirtualClock {
     private heap = new MinHeap<Scheduled>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
@@ -27,7 +33,6 @@ export class VirtualClock {
     private drain = false;
     private started: { settled: boolean } | undefined;
     private failure: unknown;
-    private readonly tasks = new AsyncLocalStorage<Task>();
     /** Called with the new time whenever time moves (before the events of that time run). */
     onAdvance: ((from: number, to: number) => void) | undefined;
     /** Events run so far: the simulator's own work counter. */
@@ -53,12 +58,12 @@ export class VirtualClock {
 
     /** Runs async work as a task: `sleep` inside it never resumes once the task is killed. */
     spawn(task: Task, run: () => Promise<void>): Promise<void> {
-        return this.tasks.run(task, run);
+        return tasks.run(task, run);
     }
 
     /** Waits `ms` of virtual time. */
     sleep(ms: number): Promise<void> {
-        const task = this.tasks.getStore();
+        const task = tasks.getStore();
         return new Promise((resolve) => {
             this.after(ms, () => {
                 if (task?.killed) return; // the invocation timed out: its code never runs again
@@ -70,6 +75,16 @@ export class VirtualClock {
 
     /** Runs events in order until none is left or the next is after `until`. */
     async run(until = Infinity): Promise<void> {
+        runningClocks++;
+        try {
+            await this.runEvents(until);
+        } finally {
+            // A task still asleep at the horizon never resumes, so nothing needs the store once no clock runs.
+            if (--runningClocks === 0) tasks.disable();
+        }
+    }
+
+    private async runEvents(until: number): Promise<void> {
         for (;;) {
             if (this.started !== undefined) {
                 // Most handler runs finish within a few microtask turns; wait for those without a macrotask.
