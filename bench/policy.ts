@@ -1,6 +1,6 @@
 // The policy pack's speed: the 16-combination offline preview, and AnalyzeStack on a synthetic 10,000-resource stack.
 import { AnalyzedResource, PolicyAnalyzer, UNKNOWN_VALUE } from "../scripts/policy-analyzer";
-import { allCombinations, previewWithPolicies } from "../scripts/preview-policy";
+import { allCombinations, previewAll } from "../scripts/preview-policy";
 
 const RESOURCES = Number(process.env.BENCH_POLICY_RESOURCES ?? 10_000);
 
@@ -29,13 +29,11 @@ function syntheticStack(n: number, preview: boolean): AnalyzedResource[] {
 export interface PolicyBench { combinationsSeconds: number; stack: { mode: string; resources: number; seconds: number; violations: number }[] }
 
 export async function policyBench(): Promise<PolicyBench> {
-    const analyzer = await PolicyAnalyzer.start();
+    const analyzer = await PolicyAnalyzer.startConfigured();
     try {
-        await analyzer.configure();
         let started = Date.now();
-        for (const toggles of allCombinations()) {
-            const { diagnostics } = await previewWithPolicies(analyzer, toggles);
-            if (diagnostics.length > 0) throw new Error(`violations in ${JSON.stringify(toggles)}`);
+        for (const { config, diagnostics } of await previewAll(analyzer, allCombinations())) {
+            if (diagnostics.length > 0) throw new Error(`violations in ${JSON.stringify(config)}`);
         }
         const combinationsSeconds = (Date.now() - started) / 1000;
         const stack = [];

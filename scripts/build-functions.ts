@@ -1,4 +1,5 @@
-// `npm run build`: bundles every handler under functions/ (the same esbuild step `pulumi up` runs) and prints sizes.
+// `npm run build`: bundles every handler under functions/ (the same esbuild step `pulumi up` runs) and prints the
+// JavaScript each loads at cold start and in all.
 import * as fs from "fs";
 import * as path from "path";
 import { bundleHandler, FUNCTIONS_DIR } from "../patterns/shared/bundle";
@@ -10,10 +11,20 @@ export function handlerNames(): string[] {
         .sort();
 }
 
+async function main(): Promise<void> {
+    const names = handlerNames();
+    const bundles = await Promise.all(names.map(bundleHandler));
+    console.log(`${"handler".padEnd(24)} ${"cold start".padStart(10)} ${"total".padStart(10)}  folder`);
+    names.forEach((name, i) => {
+        const { dir, coldStartBytes, totalBytes } = bundles[i];
+        const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`.padStart(10);
+        console.log(`${name.padEnd(24)} ${kb(coldStartBytes)} ${kb(totalBytes)}  ${path.relative(process.cwd(), dir)}`);
+    });
+}
+
 if (require.main === module) {
-    for (const name of handlerNames()) {
-        const dir = bundleHandler(name);
-        const size = fs.statSync(path.join(dir, "index.js")).size;
-        console.log(`${name.padEnd(24)} ${(size / 1024).toFixed(1).padStart(8)} KB  ${path.relative(process.cwd(), dir)}`);
-    }
+    main().catch((error) => {
+        console.error(`build: ${error instanceof Error ? error.message : error}`);
+        process.exit(1);
+    });
 }

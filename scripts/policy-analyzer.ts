@@ -104,6 +104,18 @@ export class PolicyAnalyzer {
         return new PolicyAnalyzer(child, client);
     }
 
+    /** Starts the pack and configures it (schema defaults applied, `config` validated); stops it if that fails. */
+    static async startConfigured(config: PolicyPackConfig = {}, packDir = POLICY_PACK_DIR): Promise<PolicyAnalyzer> {
+        const analyzer = await PolicyAnalyzer.start(packDir);
+        try {
+            await analyzer.configure(config);
+            return analyzer;
+        } catch (error) {
+            analyzer.stop();
+            throw error;
+        }
+    }
+
     private call<T>(method: string, request: unknown): Promise<T> {
         return new Promise((resolve, reject) => this.client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
     }

@@ -30,23 +30,55 @@ const analyzed = (r: RecordedResource, properties: Record<string, unknown>): Ana
     type: r.type, name: r.name, urn: r.urn, parent: r.parent, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, properties,
 });
 
+/**
+ * What the pack says of one recorded run: Analyze for every resource, then AnalyzeStack, as the engine sends them.
+ * The Analyze calls go out together (the analyzer serves them concurrently); diagnostics keep the resources' order.
+ */
+export async function analyzeRun(
+    analyzer: PolicyAnalyzer,
+    resources: RecordedResource[],
+    /** "update": as `pulumi up` checks, every value known (ARNs from the mocks). */
+    mode: "preview" | "update" = "preview",
+): Promise<Diagnostic[]> {
+    const preview = mode === "preview";
+    const perResource = await Promise.all(resources.map((r) => analyzer.analyze(analyzed(r, checkedInputs(r)))));
+    const stack = await analyzer.analyzeStack(resources.map((r) => analyzed(r, preview ? previewOutputs(r) : r.state)));
+    return [...perResource.flat(), ...stack];
+}
+
 /** One preview of the program with `config`, checked by the pack. */
 export async function previewWithPolicies(
     analyzer: PolicyAnalyzer,
     config: Record<string, unknown>,
     /** Edits what the program registered before the pack sees it: how the tests build broken variants. */
     mutate: (resources: RecordedResource[]) => RecordedResource[] = (r) => r,
-    /** "update": as `pulumi up` checks, every value known (ARNs from the mocks). */
     mode: "preview" | "update" = "preview",
 ): Promise<PreviewResult> {
-    const preview = mode === "preview";
-    const run = await runProgram(config, { preview });
+    const run = await runProgram(config, { preview: mode === "preview" });
     if (run.error) throw run.error;
     const resources = mutate(run.resources);
-    const diagnostics: Diagnostic[] = [];
-    for (const r of resources) diagnostics.push(...await analyzer.analyze(analyzed(r, checkedInputs(r))));
-    diagnostics.push(...await analyzer.analyzeStack(resources.map((r) => analyzed(r, preview ? previewOutputs(r) : r.state))));
-    return { config, resources: resources.length, diagnostics };
+    return { config, resources: resources.length, diagnostics: await analyzeRun(analyzer, resources, mode) };
+}
+
+/**
+ * Previews each config in turn. The pack serves from its own process, so each run's analysis overlaps the next
+ * program run, and the program runs may start while the pack is still starting (`analyzer` may be a promise).
+ * Results come back in the order of `configs`.
+ */
+export async function previewAll(analyzer: PolicyAnalyzer | Promise<PolicyAnalyzer>, configs: Record<string, unknown>[]): Promise<PreviewResult[]> {
+    const pending: Promise<PreviewResult>[] = [];
+    try {
+        for (const config of configs) {
+            const run = await runProgram(config, { preview: true });
+            if (run.error) throw run.error;
+            const { resources } = run;
+            pending.push(Promise.resolve(analyzer).then(async (a) => ({ config, resources: resources.length, diagnostics: await analyzeRun(a, resources) })));
+        }
+    } finally {
+        // A program that failed part-way leaves earlier analyses running: let them end before reporting it.
+        await Promise.allSettled(pending);
+    }
+    return Promise.all(pending);
 }
 
 /** Every on/off combination of the pattern toggles (2^4 = 16). */
@@ -87,24 +119,26 @@ function parseArgs(argv: string[]) {
 async function main(): Promise<number> {
     const { config, all, policyConfig } = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const analyzer = await PolicyAnalyzer.start();
+    // The pack starts in its own process (ts-node type-checks it first, as under the CLI) while this one loads
+    // and runs the program; each run's analysis then overlaps the next run.
+    const starting = PolicyAnalyzer.startConfigured(policyConfig);
+    starting.catch(() => undefined); // reported where it is awaited
     try {
-        await analyzer.configure(policyConfig);
-        const runs = all ? allCombinations().map((toggles) => ({ ...config, ...toggles })) : [config];
+        const configs = all ? allCombinations().map((toggles) => ({ ...config, ...toggles })) : [config];
+        const results = await previewAll(starting, configs);
         let mandatory = 0;
-        for (const run of runs) {
-            const result = await previewWithPolicies(analyzer, run);
+        for (const { config: run, resources, diagnostics } of results) {
             const on = TOGGLES.filter((t) => run[t] === true).join(", ") || "no pattern";
-            const m = result.diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
-            const a = result.diagnostics.filter((d) => d.enforcementLevel === "advisory").length;
+            const m = diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
+            const a = diagnostics.filter((d) => d.enforcementLevel === "advisory").length;
             mandatory += m;
-            console.log(`${m ? "✗" : "✓"} ${on}: ${result.resources} resources, ${m} mandatory, ${a} advisory`);
-            for (const d of result.diagnostics) console.log(formatDiagnostic(d));
+            console.log(`${m ? "✗" : "✓"} ${on}: ${resources} resources, ${m} mandatory, ${a} advisory`);
+            for (const d of diagnostics) console.log(formatDiagnostic(d));
         }
-        console.log(`${runs.length} preview(s), ${mandatory} mandatory violation(s), ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(`${configs.length} preview(s), ${mandatory} mandatory violation(s), ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return mandatory > 0 ? 1 : 0;
     } finally {
-        analyzer.stop();
+        await starting.then((a) => a.stop(), () => undefined);
     }
 }
 

@@ -196,7 +196,11 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
     // the limit itself where it reads a resource's source position, so no stack is captured meanwhile unless
     // asked for (PULUMI_DEBUG_PROMISE_LEAKS, or DEBUG to keep the stacks of the program's own errors).
     const stackTraceLimit = Error.stackTraceLimit;
-    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && !process.env.DEBUG) Error.stackTraceLimit = 0;
+    const sourceMaps = process.sourceMapsEnabled;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && !process.env.DEBUG) {
+        Error.stackTraceLimit = 0;
+        process.setSourceMapsEnabled(false);
+    }
     try {
         try {
             program = require(path.join(ROOT, "index.ts"));
@@ -208,6 +212,7 @@ export async function runProgram(config: Record<string, unknown> = {}, options: 
         return { resources, outputs, error };
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        process.setSourceMapsEnabled(sourceMaps);
     }
 }
 

@@ -8,6 +8,7 @@ import { createHandler } from "../functions/queue-worker";
 import { PermanentError } from "../functions/shared/errors";
 import { Order, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/shared/order";
 import { lambdaContext, sqsEvent, sqsRecord } from "./fixtures/aws-events";
+import { setEnv } from "./servers/dynalite";
 import { captureOutput, emfLines, logLines } from "./stdout";
 
 /** A handler whose side effects (the demo step, `simulate` included) land in `processed`, with its own Logger and Metrics. */
@@ -217,6 +218,26 @@ describe("queue-worker handler: permanent failures go to the DLQ", () => {
         const line = logLines(out.lines).find((l) => l.message.startsWith("could not send the record to the DLQ"));
         assert.equal(line?.correlation_id, "corr-lost?");
         assert.equal(metricTotal(out.lines, "SentToDlq"), 0);
+    });
+
+    it("as deployed (only DEAD_LETTER_QUEUE_URL set), makes its SQS client on the first permanent failure and reuses it", async () => {
+        sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-3" });
+        const restore = setEnv({ DEAD_LETTER_QUEUE_URL: DLQ_URL });
+        try {
+            const handler = createHandler({
+                logger: new Logger({ serviceName: "queue-worker" }),
+                metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+            });
+            const bad = () => sqsRecord("{not json");
+            const first = await captureOutput(() => handler(sqsEvent([bad(), sqsRecord(order(5))]), lambdaContext()));
+            assert.deepEqual(first.result, { batchItemFailures: [] });
+            await captureOutput(() => handler(sqsEvent([bad()]), lambdaContext()));
+            const sends = sqs.commandCalls(SendMessageCommand);
+            assert.deepEqual(sends.map((c) => c.args[0].input.QueueUrl), [DLQ_URL, DLQ_URL]);
+            assert.equal(sends[0].thisValue, sends[1].thisValue, "one client for the life of the execution environment");
+        } finally {
+            restore();
+        }
     });
 
     it("keeps the message group and deduplicates by the source message ID when the DLQ is FIFO", async () => {

@@ -5,6 +5,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { eventBridgeCorrelationId } from "../shared/correlation";
 import { classifyError } from "../shared/errors";
+import { publishStoredMetrics } from "../shared/metrics";
 import { parseOrder, processOrder, ProcessOrder } from "../shared/order";
 
 export interface EventConsumerDeps {
@@ -35,7 +36,7 @@ export function createHandler(deps: EventConsumerDeps = {}) {
             failed.addMetric("EventsFailed", MetricUnit.Count, 1);
             throw error;
         } finally {
-            metrics.publishStoredMetrics();
+            publishStoredMetrics(metrics);
         }
     };
 }

@@ -5,6 +5,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { Context } from "aws-lambda";
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
+import { publishStoredMetrics } from "../shared/metrics";
 import { readOrders } from "../shared/producer";
 import { EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
@@ -65,7 +66,7 @@ export function createHandler(deps: EventProducerDeps = {}) {
             log.error("producing events failed", { error: error as Error });
             throw error;
         } finally {
-            metrics.publishStoredMetrics();
+            publishStoredMetrics(metrics);
         }
     };
 }

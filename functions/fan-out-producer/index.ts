@@ -6,6 +6,7 @@ import { MessageAttributeValue, PublishBatchCommand, PublishBatchRequestEntry, S
 import type { Context } from "aws-lambda";
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
 import { Order } from "../shared/order";
+import { publishStoredMetrics } from "../shared/metrics";
 import { readOrders } from "../shared/producer";
 import { EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
@@ -76,7 +77,7 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
             log.error("publishing failed", { error: error as Error });
             throw error;
         } finally {
-            metrics.publishStoredMetrics();
+            publishStoredMetrics(metrics);
         }
     };
 }

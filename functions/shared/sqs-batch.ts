@@ -4,10 +4,13 @@
 import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { MessageAttributeValue, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+// Types only: the SQS client is loaded on the first permanent failure, so a worker that never meets one never
+// pays for loading the SDK at cold start.
+import type { MessageAttributeValue, SendMessageCommandInput, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { CORRELATION_ID_ATTRIBUTE, readSqsRecord, SqsMessage } from "./correlation";
 import { classifyError, ErrorClass, PermanentError } from "./errors";
+import { publishStoredMetrics } from "./metrics";
 
 /** What a step may report about a record it handled without error. */
 export interface RecordOutcome {
@@ -21,7 +24,8 @@ export type RecordStep = (message: SqsMessage & { payload: unknown }, record: SQ
 /** Where permanent failures go: the consumer's own DLQ, sent by the handler so they do not burn receives. */
 export interface DeadLetterTarget {
     queueUrl: string;
-    sqs: SQSClient;
+    /** Default: an SQSClient made on the first permanent failure. */
+    sqs?: SQSClient;
 }
 
 export interface SqsBatchOptions {
@@ -52,7 +56,7 @@ function originalAttributes(record: SQSRecord): Record<string, MessageAttributeV
 }
 
 /** The DLQ copy of a failed record: same body and attributes, plus why it failed and the ID to follow it by. */
-export function deadLetterMessage(record: SQSRecord, queueUrl: string, correlationId: string, errorClass: ErrorClass, error: Error) {
+export function deadLetterMessage(record: SQSRecord, queueUrl: string, correlationId: string, errorClass: ErrorClass, error: Error): SendMessageCommandInput {
     const attributes = originalAttributes(record);
     const failure: Record<string, string> = {
         [CORRELATION_ID_ATTRIBUTE]: correlationId,
@@ -69,7 +73,14 @@ export function deadLetterMessage(record: SQSRecord, queueUrl: string, correlati
         // The DLQ of a FIFO queue is FIFO: keep the message group, and deduplicate a retried hand-off by the source ID.
         ? { MessageGroupId: record.attributes.MessageGroupId ?? correlationId, MessageDeduplicationId: record.messageId }
         : {};
-    return new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, MessageAttributes: attributes, ...fifo });
+    return { QueueUrl: queueUrl, MessageBody: record.body, MessageAttributes: attributes, ...fifo };
+}
+
+/** Sends a permanent failure to the DLQ, loading the SQS client module (and making the client) on first use. */
+async function sendToDeadLetterQueue(target: DeadLetterTarget, input: SendMessageCommandInput): Promise<void> {
+    const { SendMessageCommand, SQSClient } = await import("@aws-sdk/client-sqs");
+    target.sqs ??= new SQSClient({});
+    await target.sqs.send(new SendMessageCommand(input));
 }
 
 export function createSqsBatchHandler(options: SqsBatchOptions) {
@@ -108,7 +119,7 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
             // Retrying a permanent failure cannot help: move it to the DLQ now instead of after maxReceiveCount receives.
             if (errorClass === "permanent" && deadLetter) {
                 try {
-                    await deadLetter.sqs.send(deadLetterMessage(record, deadLetter.queueUrl, message.correlationId, errorClass, error as Error));
+                    await sendToDeadLetterQueue(deadLetter, deadLetterMessage(record, deadLetter.queueUrl, message.correlationId, errorClass, error as Error));
                 } catch (sendError) {
                     log.error("could not send the record to the DLQ; leaving it to SQS redrive", { error: sendError as Error });
                     throw error; // reported as a batch item failure: nothing is lost
@@ -130,7 +141,7 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
                 ? await processPartialResponse(event, recordHandler, fifo, { context })
                 : await processPartialResponse(event, recordHandler, standard, { context });
         } finally {
-            metrics.publishStoredMetrics();
+            publishStoredMetrics(metrics);
         }
     };
 }
@@ -138,5 +149,5 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
 /** The DLQ hand-off the stack configures: DEAD_LETTER_QUEUE_URL (set by SqsConsumer), or none. */
 export function deadLetterFromEnvironment(sqs?: SQSClient): DeadLetterTarget | undefined {
     const queueUrl = process.env.DEAD_LETTER_QUEUE_URL;
-    return queueUrl ? { queueUrl, sqs: sqs ?? new SQSClient({}) } : undefined;
+    return queueUrl ? { queueUrl, sqs } : undefined;
 }

@@ -4,7 +4,7 @@ import { metricAlarm } from "./alarms";
 import { handlerArchive } from "./bundle";
 import { METRICS_NAMESPACE } from "./dashboard";
 import { AllowStatement, policyDocument } from "./iam";
-
+import { FUNCTION_NODE_OPTIONS } from "./runtime";
 
 export interface ObservedFunctionArgs {
     /** Folder under functions/ holding the handler's index.ts. */
@@ -75,7 +75,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
             memorySize: args.memorySizeMb,
             environment: {
                 variables: {
-                    NODE_OPTIONS: "--enable-source-maps",
+                    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
                     POWERTOOLS_SERVICE_NAME: this.serviceName,
                     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
                     ...args.environment,

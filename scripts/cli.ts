@@ -1,0 +1,114 @@
+// How every command of the lab (lab, preview:policy, redrive, bench, build) reads its arguments and reports errors:
+// node:util parseArgs, `--help` on stdout with exit 0, a usage error as one line naming the argument, the value and
+// what is allowed with exit 2, a failure as one line (and a hint) with exit 1, a stack trace only with --verbose
+// or DEBUG set.
+import { parseArgs, ParseArgsConfig } from "node:util";
+
+/** A wrong argument: one line, exit 2. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** A failure the user can act on: one line, an optional hint, exit 1. */
+export class CommandError extends Error {
+    constructor(message: string, readonly hint?: string) {
+        super(message);
+        this.name = "CommandError";
+    }
+}
+
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export interface Command {
+    /** As the user types it, e.g. "npm run lab --". */
+    name: string;
+    /** The whole --help text. */
+    usage: string;
+    options: Options;
+    /** Whether bare words are allowed (scenario names, bench parts). */
+    positionals?: boolean;
+    run(values: Values, positionals: string[]): Promise<number>;
+}
+
+const BUILT_IN: Options = {
+    help: { type: "boolean", short: "h" },
+    verbose: { type: "boolean" },
+};
+
+/** parseArgs's own errors, said the way this project says them: argument, value, what is allowed. */
+function usageErrorOf(error: unknown, options: Options): UsageError | undefined {
+    const code = (error as { code?: string }).code;
+    const message = (error as Error).message;
+    const allowed = Object.entries({ ...options, ...BUILT_IN }).map(([name, o]) => `--${name}${o.type === "string" ? " <value>" : ""}`).join(", ");
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+        const given = /'([^']+)'/.exec(message)?.[1] ?? message;
+        return new UsageError(`unknown option ${given}; allowed ${allowed}`);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+        const option = /Option '([^']+)'/.exec(message)?.[1]?.split(",").pop()?.trim() ?? "an option";
+        const name = option.replace(/^-+/, "").replace(/ .*/, "");
+        const expects = options[name]?.type === "string" ? "a value" : "no value";
+        return new UsageError(`${option.replace(/ .*/, "")} takes ${expects}`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+        const given = /'([^']+)'/.exec(message)?.[1] ?? message;
+        return new UsageError(`unexpected argument ${given}; allowed ${allowed}`);
+    }
+    return undefined;
+}
+
+/** Parses `argv` for `command`; a usage problem is a UsageError. */
+export function parseCommandLine(command: Command, argv: string[]): { values: Values; positionals: string[] } {
+    try {
+        const { values, positionals } = parseArgs({ args: argv, options: { ...BUILT_IN, ...command.options }, allowPositionals: command.positionals ?? false, strict: true });
+        return { values: values as Values, positionals };
+    } catch (error) {
+        throw usageErrorOf(error, command.options) ?? error;
+    }
+}
+
+/** Runs `command` with the process's arguments and exits with its status. */
+export function runCommand(command: Command, argv = process.argv.slice(2)): void {
+    const verbose = argv.includes("--verbose") || Boolean(process.env.DEBUG);
+    const exit = (code: number) => {
+        process.exitCode = code;
+    };
+    let parsed: { values: Values; positionals: string[] };
+    try {
+        parsed = parseCommandLine(command, argv);
+    } catch (error) {
+        report(command, error, verbose);
+        return exit(2);
+    }
+    if (parsed.values.help) {
+        process.stdout.write(`${command.usage.trimEnd()}\n`);
+        return exit(0);
+    }
+    command.run(parsed.values, parsed.positionals).then(exit, (error) => {
+        report(command, error, verbose);
+        exit(error instanceof UsageError ? 2 : 1);
+    });
+}
+
+function report(command: Command, error: unknown, verbose: boolean): void {
+    const prefix = command.name.replace(/^npm run /, "").replace(/ --$/, "");
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const help = error instanceof UsageError ? ` (see ${command.name} --help)` : "";
+    process.stderr.write(`${prefix}: ${message}${help}\n`);
+    if (error instanceof CommandError && error.hint) process.stderr.write(`  ${error.hint}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+}
+
+/** An integer option within [min, max], or a UsageError naming it, the value and the range. */
+export function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+        const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer ${min}–${max}`;
+        throw new UsageError(`--${name} ${raw}: allowed ${range}`);
+    }
+    return value;
+}
