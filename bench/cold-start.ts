@@ -7,9 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { BUILD_DIR, bundleEntry, bundleHandler, HANDLER_FILE } from "../patterns/shared/bundle";
+import { BUILD_DIR, bundleEntry, bundleHandler, HANDLER_FILE, handlerNames } from "../patterns/shared/bundle";
 import { FUNCTION_NODE_OPTIONS } from "../patterns/shared/runtime";
-import { handlerNames } from "../scripts/build-functions";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const FIXTURES = path.join(__dirname, "fixtures");

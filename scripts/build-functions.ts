@@ -1,15 +1,7 @@
 // `npm run build`: bundles every handler under functions/ (the same esbuild step `pulumi up` runs) and prints the
 // JavaScript each loads at cold start and in all.
-import * as fs from "fs";
 import * as path from "path";
-import { bundleHandler, FUNCTIONS_DIR } from "../patterns/shared/bundle";
-
-/** Handlers are the folders of functions/ that hold an index.ts (shared/ holds modules, not a handler). */
-export function handlerNames(): string[] {
-    return fs.readdirSync(FUNCTIONS_DIR)
-        .filter((name) => fs.existsSync(path.join(FUNCTIONS_DIR, name, "index.ts")))
-        .sort();
-}
+import { bundleHandler, handlerNames } from "../patterns/shared/bundle";
 
 async function main(): Promise<void> {
     const names = handlerNames();

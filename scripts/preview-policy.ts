@@ -4,6 +4,7 @@
 // the engine sends them. Exits 1 on any mandatory violation.
 import * as fs from "fs";
 import { TOGGLES } from "../patterns/config";
+import { prebundleHandlers } from "../patterns/shared/bundle";
 import { RecordedResource, runProgram } from "../test/harness";
 import { AnalyzedResource, Diagnostic, PolicyAnalyzer, PolicyConfigError, PolicyPackConfig, UNKNOWN_VALUE } from "./policy-analyzer";
 
@@ -122,6 +123,7 @@ async function main(): Promise<number> {
     // The pack starts in its own process (ts-node type-checks it first, as under the CLI) while this one loads
     // and runs the program; each run's analysis then overlaps the next run.
     const starting = PolicyAnalyzer.startConfigured(policyConfig);
+    prebundleHandlers();
     starting.catch(() => undefined); // reported where it is awaited
     try {
         const configs = all ? allCombinations().map((toggles) => ({ ...config, ...toggles })) : [config];

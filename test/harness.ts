@@ -4,6 +4,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../patterns/config";
+import { prebundleHandlers } from "../patterns/shared/bundle";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -34,6 +35,10 @@ export interface ProgramRun {
 }
 
 const ROOT = path.resolve(__dirname, "..");
+
+// Every test file that runs the program imports this module while mocha loads the files: esbuild bundles the
+// handlers in its own process meanwhile, and the first program run finds them done.
+prebundleHandlers();
 
 function shortHash(text: string): string {
     return crypto.createHash("sha256").update(text).digest("hex").slice(0, 7);

@@ -108,15 +108,35 @@ export function bundleHandler(handler: string): Promise<Bundle> {
 
 const bundled = new Map<string, Promise<Bundle>>();
 
+/** A handler's bundle, built once per process (sources do not change while a program runs). */
+export function bundledHandler(handler: string): Promise<Bundle> {
+    let bundle = bundled.get(handler);
+    if (!bundle) {
+        bundle = bundleHandler(handler);
+        bundled.set(handler, bundle);
+    }
+    return bundle;
+}
+
+/** Handlers are the folders of functions/ that hold an index.ts (shared/ holds modules, not a handler). */
+export function handlerNames(): string[] {
+    return fs.readdirSync(FUNCTIONS_DIR)
+        .filter((name) => fs.existsSync(path.join(FUNCTIONS_DIR, name, "index.ts")))
+        .sort();
+}
+
 /**
- * The deployable archive of a handler, bundled once per process (sources do not change while a program runs).
- * An output, so the program goes on registering resources while esbuild works; Lambda runs `index.handler`.
+ * Starts bundling every handler in esbuild's process while this one goes on (loading Pulumi, starting the policy
+ * pack): the program's first run then finds its bundles done instead of waiting for them.
+ */
+export function prebundleHandlers(): void {
+    for (const handler of handlerNames()) bundledHandler(handler).catch(() => undefined); // reported when the program asks for it
+}
+
+/**
+ * The deployable archive of a handler. An output, so the program goes on registering resources while esbuild
+ * works; Lambda runs `index.handler`.
  */
 export function handlerArchive(handler: string): pulumi.Output<pulumi.asset.FileArchive> {
-    let dir = bundled.get(handler);
-    if (!dir) {
-        dir = bundleHandler(handler);
-        bundled.set(handler, dir);
-    }
-    return pulumi.output(dir).apply((b) => new pulumi.asset.FileArchive(b.dir));
+    return pulumi.output(bundledHandler(handler)).apply((b) => new pulumi.asset.FileArchive(b.dir));
 }
