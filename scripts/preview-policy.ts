@@ -4,8 +4,11 @@
 // the engine sends them. Exits 1 on any mandatory violation.
 import * as fs from "fs";
 import { TOGGLES } from "../patterns/config";
-import { prebundleHandlers } from "../patterns/shared/bundle";
-import { RecordedResource, runProgram } from "../test/harness";
+// Types only at load: the program, its bundler and Pulumi load on first use, so the CLI starts the pack first.
+import type { RecordedResource } from "../test/harness";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const loadHarness = (): typeof import("../test/harness") => require("../test/harness");
 import { AnalyzedResource, Diagnostic, PolicyAnalyzer, PolicyConfigError, PolicyPackConfig, UNKNOWN_VALUE } from "./policy-analyzer";
 
 export interface PreviewResult {
@@ -55,6 +58,7 @@ export async function previewWithPolicies(
     mutate: (resources: RecordedResource[]) => RecordedResource[] = (r) => r,
     mode: "preview" | "update" = "preview",
 ): Promise<PreviewResult> {
+    const { runProgram } = loadHarness();
     const run = await runProgram(config, { preview: mode === "preview" });
     if (run.error) throw run.error;
     const resources = mutate(run.resources);
@@ -67,6 +71,7 @@ export async function previewWithPolicies(
  * Results come back in the order of `configs`.
  */
 export async function previewAll(analyzer: PolicyAnalyzer | Promise<PolicyAnalyzer>, configs: Record<string, unknown>[]): Promise<PreviewResult[]> {
+    const { runProgram } = loadHarness();
     const pending: Promise<PreviewResult>[] = [];
     try {
         for (const config of configs) {
@@ -123,7 +128,6 @@ async function main(): Promise<number> {
     // The pack starts in its own process (ts-node type-checks it first, as under the CLI) while this one loads
     // and runs the program; each run's analysis then overlaps the next run.
     const starting = PolicyAnalyzer.startConfigured(policyConfig);
-    prebundleHandlers();
     starting.catch(() => undefined); // reported where it is awaited
     try {
         const configs = all ? allCombinations().map((toggles) => ({ ...config, ...toggles })) : [config];
