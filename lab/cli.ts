@@ -6,6 +6,7 @@ import { docsTable, formatReport, timelineSvg } from "./report";
 import { DEFAULT_SEED, findScenario, runScenario } from "./runner";
 import { LabInputError, ScenarioResult } from "./scenario";
 import { SCENARIOS } from "./scenarios";
+import { quietNodeVersionNotice } from "../scripts/node-version";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Where `--all` writes its SVGs unless --svg names a folder. */
@@ -94,6 +95,7 @@ export function writeDocsBlock(text: string, table: string): string {
 }
 
 async function main(): Promise<number> {
+    quietNodeVersionNotice();
     const args = parseArgs(process.argv.slice(2));
     const scenarios = args.all ? SCENARIOS : args.names.map(findScenario);
     const results: ScenarioResult[] = [];

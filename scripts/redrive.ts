@@ -8,6 +8,7 @@ import {
     DeleteMessageBatchCommand, GetQueueAttributesCommand, ListDeadLetterSourceQueuesCommand, ListMessageMoveTasksCommand,
     Message, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient, StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import { quietNodeVersionNotice } from "./node-version";
 
 export type RedriveMode = "auto" | "move-task" | "loop";
 
@@ -270,6 +271,7 @@ export function parseArgs(argv: string[]): RedriveOptions {
 
 async function main(): Promise<void> {
     const options = parseArgs(process.argv.slice(2));
+    quietNodeVersionNotice();
     const summary = await redrive(options, {
         sqs: new SQSClient({}),
         clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
