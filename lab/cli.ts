@@ -1,12 +1,13 @@
-// npm run lab -- <scenario ...|--all> [--seed N] [--set key=value ...] [--json out.json] [--svg out.svg|dir] [--write-docs]
+// npm run lab -- <scenario ...|--all> [--seed N] [--set key=value ...] [--json out.json] [--svg out.svg|dir] [--write-docs] (--help)
+import "../scripts/node-version"; // first: SDK clients made while the modules below load must not print the Node 20 notice
 import * as fs from "fs";
 import * as path from "path";
 import { ToggleKey } from "../patterns/config";
 import { docsTable, formatReport, timelineSvg } from "./report";
-import { DEFAULT_SEED, findScenario, runScenario } from "./runner";
-import { LabInputError, ScenarioResult } from "./scenario";
+import { Command, integerOption, runCommand, UsageError, Values } from "../scripts/cli";
+import { DEFAULT_SEED, runScenario } from "./runner";
+import { allowedKeys, LabInputError, resolve, Scenario, ScenarioResult } from "./scenario";
 import { SCENARIOS } from "./scenarios";
-import { quietNodeVersionNotice } from "../scripts/node-version";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Where `--all` writes its SVGs unless --svg names a folder. */
@@ -22,8 +23,7 @@ export const DOCS_START = "<!-- lab:measured:start -->";
 export const DOCS_END = "<!-- lab:measured:end -->";
 
 interface Args {
-    names: string[];
-    all: boolean;
+    scenarios: Scenario[];
     seed: number;
     sets: Record<string, string>;
     json?: string;
@@ -31,40 +31,67 @@ interface Args {
     writeDocs: boolean;
 }
 
-const USAGE = `usage: npm run lab -- <scenario ...|--all> [--seed N] [--set key=value ...] [--json out.json] [--svg out.svg|folder] [--write-docs]
-scenarios:
-${SCENARIOS.map((s) => `  ${s.name.padEnd(32)} ${s.title}`).join("\n")}`;
+const USAGE = `usage: npm run lab -- <scenario ...|--all> [--seed N] [--set key=value ...] [--json FILE] [--svg FILE|FOLDER] [--write-docs] [--verbose]
+Replays AWS's delivery semantics in virtual time against the project's real handlers and reports what happened.
+  --all                 every scenario
+  --seed N              the random source (an integer ≥ 0, default ${DEFAULT_SEED}): same seed, byte-identical JSON
+  --set key=value       a scenario parameter or a field of the pattern's settings (as pulumi config set --path
+                        <pattern>Settings.<field>); repeatable; with --all it must apply to every scenario
+  --json FILE           write the results as JSON
+  --svg FILE|FOLDER     write each scenario's timeline (a folder for several; --all writes to ${DEFAULT_OUTPUT}/)
+  --write-docs          with --all: regenerate each pattern README's measured-behaviour table
+Exit status: 0 every documented outcome shown and nothing lost, 1 otherwise or a failure, 2 a wrong argument.
+Scenarios and the keys --set takes:
+${SCENARIOS.map((sc) => `  ${sc.name.padEnd(30)} ${sc.title}\n  ${"".padEnd(30)} keys: ${allowedKeys(sc).join(", ")}`).join("\n")}`;
 
-function parseArgs(argv: string[]): Args {
-    const args: Args = { names: [], all: false, seed: DEFAULT_SEED, sets: {}, writeDocs: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new LabInputError(`${a} needs a value\n${USAGE}`);
-            return v;
-        };
-        if (a === "--all") args.all = true;
-        else if (a === "--seed") {
-            const raw = value();
-            args.seed = Number(raw);
-            if (!Number.isInteger(args.seed) || args.seed < 0) throw new LabInputError(`--seed ${raw}: allowed a non-negative integer`);
-        } else if (a === "--set") {
-            const pair = value();
-            const eq = pair.indexOf("=");
-            if (eq <= 0) throw new LabInputError(`--set ${pair}: allowed key=value, e.g. --set maxReceiveCount=3`);
-            args.sets[pair.slice(0, eq)] = pair.slice(eq + 1);
-        } else if (a === "--json") args.json = value();
-        else if (a === "--svg") args.svg = value();
-        else if (a === "--write-docs") args.writeDocs = true;
-        else if (a === "--help" || a === "-h") throw new LabInputError(USAGE);
-        else if (a.startsWith("--")) throw new LabInputError(`unknown option ${a}\n${USAGE}`);
-        else args.names.push(a);
+/** A file the lab will write: its folder must exist and be writable, checked before anything runs. */
+function checkWritable(option: string, file: string, folder = false): void {
+    const dir = folder ? file : path.dirname(path.resolve(file));
+    const parent = folder && !fs.existsSync(dir) ? path.dirname(path.resolve(dir)) : dir;
+    try {
+        if (!fs.statSync(parent).isDirectory()) throw new UsageError(`${option} ${file}: ${parent} is not a folder`);
+        fs.accessSync(parent, fs.constants.W_OK);
+    } catch (error) {
+        if (error instanceof UsageError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UsageError(`${option} ${file}: ${code === "ENOENT" ? `the folder ${parent} does not exist` : `cannot write in ${parent} (${code})`}`);
     }
-    if (!args.all && args.names.length === 0) throw new LabInputError(USAGE);
-    if (args.writeDocs && !args.all) throw new LabInputError("--write-docs regenerates every pattern README's table: use it with --all");
-    if (args.writeDocs && Object.keys(args.sets).length > 0) throw new LabInputError("--write-docs documents the default settings: drop --set");
-    return args;
+}
+
+/** Reads and checks every argument before anything runs: scenario names, --seed, each --set against each scenario, output paths. */
+function parseLabArgs(values: Values, positionals: string[]): Args {
+    const all = values.all === true;
+    if (!all && positionals.length === 0) throw new UsageError("name a scenario or use --all");
+    if (all && positionals.length > 0) throw new UsageError(`--all runs every scenario: drop ${positionals.join(", ")}`);
+    const scenarios = all ? SCENARIOS : positionals.map((name) => {
+        const scenario = SCENARIOS.find((sc) => sc.name === name);
+        if (!scenario) throw new UsageError(`no scenario ${JSON.stringify(name)}; allowed ${SCENARIOS.map((sc) => sc.name).join(", ")}`);
+        return scenario;
+    });
+    const seed = values.seed === undefined ? DEFAULT_SEED : integerOption("seed", values.seed as string, 0, 2 ** 32 - 1);
+    const sets: Record<string, string> = {};
+    for (const pair of (values.set as string[] | undefined) ?? []) {
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--set ${pair}: allowed key=value, e.g. --set maxReceiveCount=3`);
+        sets[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    // Every scenario that will run takes every --set, or nothing runs.
+    for (const scenario of scenarios) {
+        try {
+            resolve(scenario, sets);
+        } catch (error) {
+            if (error instanceof LabInputError) throw new UsageError(error.message);
+            throw error;
+        }
+    }
+    const writeDocs = values["write-docs"] === true;
+    if (writeDocs && !all) throw new UsageError("--write-docs regenerates every pattern README's table: use it with --all");
+    if (writeDocs && Object.keys(sets).length > 0) throw new UsageError("--write-docs documents the default settings: drop --set");
+    const json = values.json as string | undefined;
+    const svg = values.svg as string | undefined;
+    if (json) checkWritable("--json", json);
+    if (svg) checkWritable("--svg", svg, scenarios.length > 1 || !svg.endsWith(".svg"));
+    return { scenarios, seed, sets, json, svg, writeDocs };
 }
 
 /** A progress bar on a terminal; in CI or a pipe, nothing until the report. */
@@ -94,13 +121,10 @@ export function writeDocsBlock(text: string, table: string): string {
     return `${text.trimEnd()}\n\n## Measured behaviour (\`npm run lab\`)\n\n${block}\n`;
 }
 
-async function main(): Promise<number> {
-    quietNodeVersionNotice();
-    const args = parseArgs(process.argv.slice(2));
-    const scenarios = args.all ? SCENARIOS : args.names.map(findScenario);
+async function main(args: Args): Promise<number> {
     const results: ScenarioResult[] = [];
     const started = Date.now();
-    for (const scenario of scenarios) {
+    for (const scenario of args.scenarios) {
         const bar = progress(scenario.name);
         const result = await runScenario(scenario, { seed: args.seed, sets: args.sets, onProgress: bar.update });
         bar.done();
@@ -108,7 +132,8 @@ async function main(): Promise<number> {
         console.log(formatReport(result));
         console.log("");
     }
-    const svgTarget = args.svg ?? (args.all ? DEFAULT_OUTPUT : undefined);
+    const all = args.scenarios === SCENARIOS;
+    const svgTarget = args.svg ?? (all ? DEFAULT_OUTPUT : undefined);
     if (svgTarget) {
         const asFolder = results.length > 1 || !svgTarget.endsWith(".svg");
         if (asFolder) fs.mkdirSync(svgTarget, { recursive: true });
@@ -119,7 +144,7 @@ async function main(): Promise<number> {
         }
     }
     if (args.json) {
-        fs.writeFileSync(args.json, JSON.stringify(results.length === 1 && !args.all ? results[0] : results, null, 2) + "\n");
+        fs.writeFileSync(args.json, JSON.stringify(results.length === 1 && !all ? results[0] : results, null, 2) + "\n");
         console.log(`json: ${args.json}`);
     }
     if (args.writeDocs) {
@@ -138,9 +163,19 @@ async function main(): Promise<number> {
     return lost.length > 0 || wrong.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-    main().then((code) => process.exit(code), (error) => {
-        console.error(error instanceof LabInputError ? error.message : error);
-        process.exit(2);
-    });
-}
+export const LAB_COMMAND: Command = {
+    name: "npm run lab --",
+    usage: USAGE,
+    options: {
+        all: { type: "boolean" },
+        seed: { type: "string" },
+        set: { type: "string", multiple: true },
+        json: { type: "string" },
+        svg: { type: "string" },
+        "write-docs": { type: "boolean" },
+    },
+    positionals: true,
+    run: (values, positionals) => main(parseLabArgs(values, positionals)),
+};
+
+if (require.main === module) runCommand(LAB_COMMAND);

@@ -1,6 +1,6 @@
 // A scenario: one AWS delivery behaviour, run on the pattern's own settings (the stack's config types and
 // defaults, validated by the same parser `pulumi up` uses) plus a few scenario parameters.
-import { defaultConfig, LabConfig, parseLabConfig, PROJECT, ToggleKey } from "../patterns/config";
+import { ConfigError, LabConfig, parseLabConfig, PROJECT, settingsFieldNames, ToggleKey } from "../patterns/config";
 import { Conservation, LabRun, Timeline } from "./harness";
 
 export type ParamValue = number | boolean | string;
@@ -10,6 +10,8 @@ export interface ParamSpec {
     description: string;
     min?: number;
     max?: number;
+    /** A numeric parameter is a whole number (a count, seconds) unless it is a fraction (a rate, hours). */
+    fraction?: boolean;
     choices?: readonly string[];
 }
 
@@ -37,6 +39,8 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */
     settings?: Partial<Settings<K>>;
     horizonSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number;
+    /** Rules across parameters and settings (e.g. no more poison messages than messages): what is wrong, or undefined. */
+    check?(settings: Settings<K>, params: Record<string, ParamValue>): string | undefined;
     /** Builds the simulated services on `run`, starts the workload, runs the clock and reports. */
     run(run: LabRun, settings: Settings<K>, params: Record<string, ParamValue>, go: () => Promise<Timeline>): Promise<Findings>;
 }
@@ -62,10 +66,10 @@ export class LabInputError extends Error {
     }
 }
 
-/** Parses a --set value as the stack config would hold it: numbers and booleans as such, anything else a string. */
-function parseValue(raw: string): ParamValue {
+/** A settings field's value as `pulumi config set --path` stores it: true/false, integers as numbers, the rest as strings. */
+function settingValue(raw: string): ParamValue {
     if (raw === "true" || raw === "false") return raw === "true";
-    if (raw.trim() !== "" && Number.isFinite(Number(raw))) return Number(raw);
+    if (/^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
     return raw;
 }
 
@@ -76,43 +80,60 @@ const SETTINGS_KEY: Record<ToggleKey, string> = {
     idempotentConsumer: "idempotentConsumerSettings",
 };
 
+/** The settings fields of a pattern, as its config key validates them (optional fields included). */
+export function settingsFields(pattern: ToggleKey): string[] {
+    return settingsFieldNames(SETTINGS_KEY[pattern]);
+}
+
+/** Every key `--set` accepts for a scenario: its parameters, then its pattern's settings fields. */
+export function allowedKeys(scenario: Scenario): string[] {
+    return [...new Set([...Object.keys(scenario.params), ...settingsFields(scenario.pattern)])];
+}
+
 /**
  * Resolves a scenario's settings and parameters from `--set key=value` pairs: a parameter of the scenario, or a
  * field of its pattern's settings (validated by the stack's config parser, so the lab accepts exactly what
- * `pulumi config set --path <pattern>Settings.<field>` accepts).
+ * `pulumi config set --path <pattern>Settings.<field>` accepts). Every problem is a LabInputError naming the key,
+ * the value and what is allowed.
  */
 export function resolve<K extends ToggleKey>(scenario: Scenario<K>, sets: Record<string, string>): { settings: Settings<K>; params: Record<string, ParamValue> } {
     const params: Record<string, ParamValue> = Object.fromEntries(Object.entries(scenario.params).map(([k, p]) => [k, p.default]));
     const fieldOverrides: Record<string, unknown> = { ...scenario.settings };
-    const fields = Object.keys(defaultConfig()[scenario.pattern]);
+    const fields = settingsFields(scenario.pattern);
     for (const [key, raw] of Object.entries(sets)) {
         const spec = scenario.params[key];
-        const value = parseValue(raw);
-        if (spec) {
-            params[key] = checkParam(scenario.name, key, value, spec);
-        } else if (fields.includes(key) || key === "visibilityTimeoutSeconds" || key === "expiresAfterSeconds") {
-            fieldOverrides[key] = value;
-        } else {
-            throw new LabInputError(`--set ${key}=${raw}: ${scenario.name} has no such key; allowed: ${[...Object.keys(scenario.params), ...fields].join(", ")}`);
-        }
+        if (spec) params[key] = checkParam(scenario.name, key, raw, spec);
+        else if (fields.includes(key)) fieldOverrides[key] = settingValue(raw);
+        else throw new LabInputError(`--set ${key}=${raw}: ${scenario.name} has no such key; allowed ${allowedKeys(scenario).join(", ")}`);
     }
     let config: LabConfig;
     try {
         config = parseLabConfig({ [`${PROJECT}:${SETTINGS_KEY[scenario.pattern]}`]: JSON.stringify(fieldOverrides) });
     } catch (error) {
-        throw new LabInputError(`${scenario.name}: ${(error as Error).message}`);
+        const e = error as ConfigError;
+        const field = e.key?.split(".").pop() ?? "";
+        throw new LabInputError(`--set ${field}=${sets[field] ?? JSON.stringify(e.value)}: ${scenario.name} allows ${e.allowed ?? e.message}`);
     }
-    return { settings: config[scenario.pattern] as Settings<K>, params };
+    const settings = config[scenario.pattern] as Settings<K>;
+    const problem = scenario.check?.(settings, params);
+    if (problem) throw new LabInputError(`${scenario.name}: ${problem}`);
+    return { settings, params };
 }
 
-function checkParam(scenario: string, key: string, value: ParamValue, spec: ParamSpec): ParamValue {
-    const fail = (allowed: string) => new LabInputError(`--set ${key}=${JSON.stringify(value)}: ${scenario} allows ${allowed}`);
+function checkParam(scenario: string, key: string, raw: string, spec: ParamSpec): ParamValue {
+    const fail = (allowed: string) => new LabInputError(`--set ${key}=${raw}: ${scenario} allows ${allowed}`);
     if (typeof spec.default === "boolean") {
-        if (typeof value !== "boolean") throw fail("true or false");
-    } else if (typeof spec.default === "number") {
-        if (typeof value !== "number" || value < (spec.min ?? -Infinity) || value > (spec.max ?? Infinity)) throw fail(`a number ${spec.min ?? "-∞"}–${spec.max ?? "∞"}`);
-    } else if (spec.choices && !spec.choices.includes(String(value))) {
-        throw fail(`one of ${spec.choices.join(", ")}`);
+        if (raw !== "true" && raw !== "false") throw fail("true or false");
+        return raw === "true";
     }
-    return value;
+    if (typeof spec.default === "number") {
+        const value = Number(raw);
+        const range = `${spec.min ?? "-∞"}–${spec.max ?? "∞"}`;
+        const kind = spec.fraction ? `a number ${range}` : `an integer ${range}`;
+        if (raw.trim() === "" || !Number.isFinite(value) || (!spec.fraction && !Number.isInteger(value))) throw fail(kind);
+        if (value < (spec.min ?? -Infinity) || value > (spec.max ?? Infinity)) throw fail(kind);
+        return value;
+    }
+    if (spec.choices && !spec.choices.includes(raw)) throw fail(`one of ${spec.choices.join(", ")}`);
+    return raw;
 }

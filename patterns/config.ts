@@ -168,6 +168,21 @@ const IDEMPOTENT_CONSUMER_RULES: Rules<IdempotentConsumerSettings> = {
     expiresAfterSeconds: int(1, 365 * 24 * 3600, "idempotency record expiry"),
 };
 
+/** The fields each settings key takes, from the rules that validate them (so help texts list exactly what passes). */
+const SETTINGS_RULES: Record<string, Rules<object>> = {
+    queueWorkerSettings: CONSUMER_RULES,
+    fanOutSettings: FAN_OUT_RULES,
+    eventRoutingSettings: EVENT_ROUTING_RULES,
+    idempotentConsumerSettings: IDEMPOTENT_CONSUMER_RULES,
+};
+
+/** The fields a settings key (e.g. "queueWorkerSettings") accepts. */
+export function settingsFieldNames(settingsKey: string): string[] {
+    const rules = SETTINGS_RULES[settingsKey];
+    if (!rules) throw new Error(`${settingsKey} is not a settings key`);
+    return Object.keys(rules);
+}
+
 function checkValue(key: string, value: unknown, rule: Rule): number | boolean | string {
     if (rule.kind === "jmespath") {
         const allowed = "a non-empty JMESPath expression, e.g. \"orderId\" or \"order.id\"";

@@ -71,36 +71,44 @@ export function parseCommandLine(command: Command, argv: string[]): { values: Va
     }
 }
 
-/** Runs `command` with the process's arguments and exits with its status. */
-export function runCommand(command: Command, argv = process.argv.slice(2)): void {
+/** Where a command writes: the process's streams, or a test's buffers. */
+export interface CommandIo {
+    stdout: (text: string) => void;
+    stderr: (text: string) => void;
+}
+
+const PROCESS_IO: CommandIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/** Parses `argv`, runs `command` and resolves to its exit status: 0 done, 1 failed, 2 a usage error. */
+export async function execute(command: Command, argv: string[], io: CommandIo = PROCESS_IO): Promise<number> {
     const verbose = argv.includes("--verbose") || Boolean(process.env.DEBUG);
-    const exit = (code: number) => {
-        process.exitCode = code;
-    };
-    let parsed: { values: Values; positionals: string[] };
     try {
-        parsed = parseCommandLine(command, argv);
+        const { values, positionals } = parseCommandLine(command, argv);
+        if (values.help) {
+            io.stdout(`${command.usage.trimEnd()}\n`);
+            return 0;
+        }
+        return await command.run(values, positionals);
     } catch (error) {
-        report(command, error, verbose);
-        return exit(2);
+        report(command, error, verbose, io);
+        return error instanceof UsageError ? 2 : 1;
     }
-    if (parsed.values.help) {
-        process.stdout.write(`${command.usage.trimEnd()}\n`);
-        return exit(0);
-    }
-    command.run(parsed.values, parsed.positionals).then(exit, (error) => {
-        report(command, error, verbose);
-        exit(error instanceof UsageError ? 2 : 1);
+}
+
+/** The entry point of a command's script: runs it with the process's arguments and sets the exit status. */
+export function runCommand(command: Command, argv = process.argv.slice(2)): void {
+    execute(command, argv).then((code) => {
+        process.exitCode = code;
     });
 }
 
-function report(command: Command, error: unknown, verbose: boolean): void {
+function report(command: Command, error: unknown, verbose: boolean, io: CommandIo): void {
     const prefix = command.name.replace(/^npm run /, "").replace(/ --$/, "");
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
     const help = error instanceof UsageError ? ` (see ${command.name} --help)` : "";
-    process.stderr.write(`${prefix}: ${message}${help}\n`);
-    if (error instanceof CommandError && error.hint) process.stderr.write(`  ${error.hint}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    io.stderr(`${prefix}: ${message}${help}\n`);
+    if (error instanceof CommandError && error.hint) io.stderr(`  ${error.hint}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
 }
 
 /** An integer option within [min, max], or a UsageError naming it, the value and the range. */

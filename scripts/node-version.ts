@@ -10,3 +10,6 @@ export function quietNodeVersionNotice(): void {
     const major = Number(process.versions.node.split(".")[0]);
     if (major < NODE_22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 }
+
+// Imported for its effect by the commands, before any module that makes an SDK client when it loads.
+quietNodeVersionNotice();

@@ -1,9 +1,11 @@
-// `npm run preview:policy -- [--config key=value ...] [--all-combinations] [--policy-config file.json]`
+// `npm run preview:policy -- [--config key=value ...] [--all-combinations] [--policy-config file.json]` (--help)
 // `pulumi preview --policy-pack policy` without a CLI: the program runs under Pulumi mocks in preview mode, and
 // every resource it registers goes to the pack's own analyzer (Analyze per resource, then AnalyzeStack), as
 // the engine sends them. Exits 1 on any mandatory violation.
 import * as fs from "fs";
-import { TOGGLES } from "../patterns/config";
+import { ConfigError, parseLabConfig, PROJECT, TOGGLES } from "../patterns/config";
+import { Command, runCommand, UsageError } from "./cli";
+import { configFromArgs } from "./config-args";
 // Types only at load: the program, its bundler and Pulumi load on first use, so the CLI starts the pack first.
 import type { RecordedResource } from "../test/harness";
 
@@ -73,8 +75,12 @@ export async function previewWithPolicies(
 export async function previewAll(analyzer: PolicyAnalyzer | Promise<PolicyAnalyzer>, configs: Record<string, unknown>[]): Promise<PreviewResult[]> {
     const { runProgram } = loadHarness();
     const pending: Promise<PreviewResult>[] = [];
+    // A pack that failed to start (or to take its config) ends the previews at the next run, not after all of them.
+    let failed: { error: unknown } | undefined;
+    Promise.resolve(analyzer).catch((error) => { failed = { error }; });
     try {
         for (const config of configs) {
+            if (failed) throw failed.error;
             const run = await runProgram(config, { preview: true });
             if (run.error) throw run.error;
             const { resources } = run;
@@ -99,58 +105,81 @@ export function formatDiagnostic(d: Diagnostic): string {
     return `    - [${d.enforcementLevel}]  ${d.policyName}  (${resource})\n      ${message}`;
 }
 
-function parseArgs(argv: string[]) {
-    const config: Record<string, unknown> = {};
-    let all = false;
-    let policyConfig: PolicyPackConfig = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--all-combinations") all = true;
-        else if (arg === "--config") {
-            const pair = argv[++i] ?? "";
-            const eq = pair.indexOf("=");
-            if (eq < 1) throw new PolicyConfigError(`--config ${pair}: expected key=value`);
-            const raw = pair.slice(eq + 1);
-            try {
-                config[pair.slice(0, eq)] = JSON.parse(raw);
-            } catch {
-                config[pair.slice(0, eq)] = raw;
-            }
-        } else if (arg === "--policy-config") policyConfig = JSON.parse(fs.readFileSync(argv[++i], "utf8"));
-        else throw new PolicyConfigError(`unknown argument ${arg}; usage: npm run preview:policy -- [--config key=value ...] [--all-combinations] [--policy-config file.json]`);
-    }
-    return { config, all, policyConfig };
-}
-
-async function main(): Promise<number> {
-    const { config, all, policyConfig } = parseArgs(process.argv.slice(2));
-    const started = Date.now();
-    // The pack starts in its own process (ts-node type-checks it first, as under the CLI) while this one loads
-    // and runs the program; each run's analysis then overlaps the next run.
-    const starting = PolicyAnalyzer.startConfigured(policyConfig);
-    starting.catch(() => undefined); // reported where it is awaited
+/** Reads a --policy-config file: JSON, per policy an enforcement level and/or its properties. */
+function readPolicyConfig(file: string): PolicyPackConfig {
+    let text: string;
     try {
-        const configs = all ? allCombinations().map((toggles) => ({ ...config, ...toggles })) : [config];
-        const results = await previewAll(starting, configs);
-        let mandatory = 0;
-        for (const { config: run, resources, diagnostics } of results) {
-            const on = TOGGLES.filter((t) => run[t] === true).join(", ") || "no pattern";
-            const m = diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
-            const a = diagnostics.filter((d) => d.enforcementLevel === "advisory").length;
-            mandatory += m;
-            console.log(`${m ? "✗" : "✓"} ${on}: ${resources} resources, ${m} mandatory, ${a} advisory`);
-            for (const d of diagnostics) console.log(formatDiagnostic(d));
-        }
-        console.log(`${configs.length} preview(s), ${mandatory} mandatory violation(s), ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        return mandatory > 0 ? 1 : 0;
-    } finally {
-        await starting.then((a) => a.stop(), () => undefined);
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UsageError(`--policy-config ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : (error as Error).message}`);
     }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch (error) {
+        throw new UsageError(`--policy-config ${file}: not JSON (${(error as Error).message}); allowed e.g. {"visibility-timeout-recommended": {"ratio": 3}}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new UsageError(`--policy-config ${file}: a JSON object is allowed, e.g. {"visibility-timeout-recommended": {"ratio": 3}}`);
+    }
+    return parsed as PolicyPackConfig;
 }
 
-if (require.main === module) {
-    main().then((code) => process.exit(code), (error) => {
-        console.error(error instanceof PolicyConfigError ? `preview:policy: ${error.message}` : error);
-        process.exit(1);
-    });
-}
+export const PREVIEW_COMMAND: Command = {
+    name: "npm run preview:policy --",
+    usage: `usage: npm run preview:policy -- [--config key=value ...] [--all-combinations] [--policy-config file.json] [--verbose]
+\`pulumi preview --policy-pack policy\` without a Pulumi CLI: the program runs under Pulumi mocks in preview mode and
+every resource goes to the policy pack's own gRPC analyzer, as the engine sends them.
+  --config key=value      stack config, as \`pulumi config set\` stores it: queueWorker=true; a path as
+                          \`pulumi config set --path\` stores it: queueWorkerSettings.batchSize=20; an object as JSON:
+                          fanOutSettings='{"rawMessageDelivery":false}'. Repeatable.
+  --all-combinations      preview every on/off combination of the four pattern toggles (16 previews)
+  --policy-config FILE    policy pack config, as \`pulumi preview --policy-pack-config\` takes it
+Exit status: 0 no mandatory violation, 1 a mandatory violation or a failure, 2 a wrong argument.`,
+    options: {
+        config: { type: "string", multiple: true },
+        "all-combinations": { type: "boolean" },
+        "policy-config": { type: "string" },
+    },
+    async run(values) {
+        const all = configFromArgs((values.config as string[] | undefined) ?? []);
+        try {
+            parseLabConfig(all); // the program's own validation, before anything starts
+        } catch (error) {
+            if (error instanceof ConfigError) throw new UsageError(`--config: ${error.message}`);
+            throw error;
+        }
+        const policyConfig = values["policy-config"] ? readPolicyConfig(values["policy-config"] as string) : {};
+        const started = Date.now();
+        // The pack starts in its own process (ts-node type-checks it first, as under the CLI) while this one loads
+        // and runs the program; each run's analysis then overlaps the next run.
+        const starting = PolicyAnalyzer.startConfigured(policyConfig);
+        starting.catch(() => undefined); // reported where it is awaited
+        try {
+            const key = (t: string) => `${PROJECT}:${t}`;
+            const configs = values["all-combinations"]
+                ? allCombinations().map((toggles) => ({ ...all, ...Object.fromEntries(Object.entries(toggles).map(([t, on]) => [key(t), String(on)])) }))
+                : [all];
+            const results = await previewAll(starting, configs);
+            let mandatory = 0;
+            for (const { config, resources, diagnostics } of results) {
+                const on = TOGGLES.filter((t) => config[key(t)] === "true").join(", ") || "no pattern";
+                const m = diagnostics.filter((d) => d.enforcementLevel === "mandatory").length;
+                const a = diagnostics.filter((d) => d.enforcementLevel === "advisory").length;
+                mandatory += m;
+                console.log(`${m ? "✗" : "✓"} ${on}: ${resources} resources, ${m} mandatory, ${a} advisory`);
+                for (const d of diagnostics) console.log(formatDiagnostic(d));
+            }
+            console.log(`${configs.length} preview(s), ${mandatory} mandatory violation(s), ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            return mandatory > 0 ? 1 : 0;
+        } catch (error) {
+            if (error instanceof PolicyConfigError) throw new UsageError(`--policy-config: ${error.message}`);
+            throw error;
+        } finally {
+            await starting.then((a) => a.stop(), () => undefined);
+        }
+    },
+};
+
+if (require.main === module) runCommand(PREVIEW_COMMAND);

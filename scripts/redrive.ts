@@ -1,14 +1,15 @@
-// `npm run redrive -- --dlq <url> [--to <url>] [--max-per-second N] [--dry-run] [--mode auto|move-task|loop]`
+// `npm run redrive -- --dlq <url> [--to <url>] [--max-per-second N] [--dry-run] [--mode auto|move-task|loop]` (--help)
 // Moves a DLQ's messages back to their source once the cause is fixed. SQS's own message move task when it can
 // (server side, survives this process); a receive → send → delete loop otherwise (DLQs fed by SNS, EventBridge or
 // Lambda, which StartMessageMoveTask refuses), journaled so an interrupted run resumes without duplicates.
+import "./node-version"; // first: SDK clients made while the modules below load must not print the Node 20 notice
 import * as fs from "fs";
 import * as path from "path";
 import {
     DeleteMessageBatchCommand, GetQueueAttributesCommand, ListDeadLetterSourceQueuesCommand, ListMessageMoveTasksCommand,
     Message, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient, StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { quietNodeVersionNotice } from "./node-version";
+import { Command, CommandError, integerOption, runCommand, UsageError, Values } from "./cli";
 
 export type RedriveMode = "auto" | "move-task" | "loop";
 
@@ -240,49 +241,116 @@ async function loop(options: RedriveOptions, destination: string, deps: RedriveD
     return { mode: "loop", source: options.dlqUrl, destination, moved, resumed };
 }
 
-/** Parses the CLI's arguments; a bad one names itself and what is allowed. */
-export function parseArgs(argv: string[]): RedriveOptions {
-    const options: Partial<RedriveOptions> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new RedriveError(`${arg} needs a value`);
-            return v;
-        };
-        switch (arg) {
-            case "--dlq": options.dlqUrl = value(); break;
-            case "--to": options.destinationUrl = value(); break;
-            case "--max-per-second": options.maxPerSecond = Number(value()); break;
-            case "--dry-run": options.dryRun = true; break;
-            case "--journal": options.journalPath = value(); break;
-            case "--mode": {
-                const mode = value();
-                if (mode !== "auto" && mode !== "move-task" && mode !== "loop") throw new RedriveError(`--mode ${mode}: allowed auto, move-task or loop`);
-                options.mode = mode;
-                break;
-            }
-            default: throw new RedriveError(`unknown argument ${arg}; usage: npm run redrive -- --dlq <url> [--to <url>] [--max-per-second N] [--dry-run] [--mode auto|move-task|loop]`);
-        }
+/** An SQS queue URL, read as SQS writes them: https://sqs.<region>.amazonaws.com/<account>/<queue name>. */
+export interface QueueUrl {
+    url: string;
+    /** The region the host names (sqs.<region>.amazonaws.com, or the legacy <region>.queue.amazonaws.com). */
+    region?: string;
+    account: string;
+    name: string;
+}
+
+const QUEUE_URL_EXAMPLE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
+
+/** Parses a queue URL or throws a UsageError naming the option, the value and what is allowed. */
+export function parseQueueUrl(option: string, raw: string): QueueUrl {
+    const fail = (why: string) => new UsageError(`${option} ${raw}: ${why}; allowed an SQS queue URL, e.g. ${QUEUE_URL_EXAMPLE}`);
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        throw fail("not a URL");
     }
-    if (!options.dlqUrl) throw new RedriveError("--dlq <queue url> is required");
-    return options as RedriveOptions;
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw fail(`the scheme is ${url.protocol.replace(":", "")}`);
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (parts.length !== 2) throw fail("the path is not /<account>/<queue name>");
+    const [account, name] = parts;
+    if (!/^\d{12}$/.test(account)) throw fail(`${account} is not a 12-digit account ID`);
+    if (!/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name) || name.length > 80) throw fail(`${name} is not a queue name (1–80 letters, digits, - and _, FIFO names end in .fifo)`);
+    const host = url.hostname.toLowerCase();
+    const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1]
+        ?? /^sqs\.([a-z0-9-]+)\.api\.aws$/.exec(host)?.[1]
+        ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1]
+        ?? (host === "queue.amazonaws.com" ? "us-east-1" : undefined);
+    return { url: raw, region, account, name };
 }
 
-async function main(): Promise<void> {
-    const options = parseArgs(process.argv.slice(2));
-    quietNodeVersionNotice();
-    const summary = await redrive(options, {
-        sqs: new SQSClient({}),
-        clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
-        progress: (line) => console.log(line),
-    });
-    console.log(`done: ${JSON.stringify(summary)}`);
+/** The region the client calls: AWS_REGION when set, else the one the DLQ's URL names. */
+export function regionFor(dlq: QueueUrl, env: NodeJS.ProcessEnv = process.env): string {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? dlq.region;
+    if (!region) throw new UsageError(`--dlq ${dlq.url}: the host names no AWS region (an SQS-compatible endpoint?); allowed with AWS_REGION set`);
+    return region;
 }
 
-if (require.main === module) {
-    main().catch((error) => {
-        console.error(error instanceof RedriveError ? `redrive: ${error.message}` : error);
-        process.exit(1);
-    });
+/** The options the command's arguments give; every bad one is a UsageError naming itself and what is allowed. */
+export function redriveOptions(values: Values): RedriveOptions {
+    if (values.dlq === undefined) throw new UsageError("--dlq <queue url> is required");
+    const dlq = parseQueueUrl("--dlq", values.dlq as string);
+    const to = values.to === undefined ? undefined : parseQueueUrl("--to", values.to as string);
+    if (to && to.url === dlq.url) throw new UsageError(`--to ${to.url}: the destination is the DLQ itself; allowed another queue, or none (the DLQ's source)`);
+    const mode = values.mode as string | undefined;
+    if (mode !== undefined && mode !== "auto" && mode !== "move-task" && mode !== "loop") throw new UsageError(`--mode ${mode}: allowed auto, move-task or loop`);
+    return {
+        dlqUrl: dlq.url,
+        ...(to ? { destinationUrl: to.url } : {}),
+        ...(values["max-per-second"] !== undefined ? { maxPerSecond: integerOption("max-per-second", values["max-per-second"] as string, 1, 500) } : {}),
+        ...(values["dry-run"] ? { dryRun: true } : {}),
+        ...(values.journal !== undefined ? { journalPath: values.journal as string } : {}),
+        ...(mode ? { mode: mode as RedriveMode } : {}),
+    };
 }
+
+/** An SDK failure said in one line, with what to do where that is clear. */
+function commandErrorOf(error: unknown): unknown {
+    if (!(error instanceof Error) || error instanceof UsageError) return error;
+    if (error instanceof RedriveError) return new CommandError(error.message);
+    const name = error.name;
+    if (name === "CredentialsProviderError") return new CommandError(`no AWS credentials: ${error.message.split("\n")[0]}`, "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    if (name === "QueueDoesNotExist" || name === "AWS.SimpleQueueService.NonExistentQueue") return new CommandError(`${error.message} (${name})`, "check the URL with `pulumi stack output`");
+    if (name === "AccessDenied" || name === "AccessDeniedException") return new CommandError(`${error.message} (${name})`, "the caller needs sqs:ReceiveMessage, sqs:SendMessage, sqs:DeleteMessage and sqs:StartMessageMoveTask on these queues");
+    const fault = (error as { $fault?: string }).$fault;
+    return fault ? new CommandError(`${error.message} (${name}, ${fault} error)`) : error;
+}
+
+export const REDRIVE_COMMAND: Command = {
+    name: "npm run redrive --",
+    usage: `usage: npm run redrive -- --dlq <queue url> [--to <queue url>] [--max-per-second N] [--dry-run] [--mode auto|move-task|loop] [--journal FILE] [--verbose]
+Moves a DLQ's messages back to their source queue once the cause is fixed.
+  --dlq URL             the dead-letter queue, e.g. ${QUEUE_URL_EXAMPLE}; the region is the URL's unless AWS_REGION is set
+  --to URL              where to send them; default the DLQ's one source queue (ListDeadLetterSourceQueues)
+  --max-per-second N    rate limit, an integer 1–500 (the message move task's limit); default as fast as SQS allows
+  --dry-run             count and report; change nothing
+  --mode MODE           auto (default: SQS's message move task, else the loop), move-task, or loop
+                        (receive → send → delete, journaled: an interrupted run resumes without duplicates)
+  --journal FILE        the loop's journal; default .redrive/<dlq name>.journal
+Exit status: 0 done, 1 a failure (one line, and what to do), 2 a wrong argument.`,
+    options: {
+        dlq: { type: "string" },
+        to: { type: "string" },
+        "max-per-second": { type: "string" },
+        "dry-run": { type: "boolean" },
+        mode: { type: "string" },
+        journal: { type: "string" },
+    },
+    async run(values) {
+        const options = redriveOptions(values);
+        const dlq = parseQueueUrl("--dlq", options.dlqUrl);
+        // An SQS-compatible server (LocalStack, a test server) answers at the URL's own host.
+        const sqs = new SQSClient({ region: regionFor(dlq), ...(dlq.region ? {} : { endpoint: new URL(dlq.url).origin }) });
+        try {
+            const summary = await redrive(options, {
+                sqs,
+                clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+                progress: (line) => console.log(line),
+            });
+            console.log(`done: ${JSON.stringify(summary)}`);
+            return 0;
+        } catch (error) {
+            throw commandErrorOf(error);
+        } finally {
+            sqs.destroy();
+        }
+    },
+};
+
+if (require.main === module) runCommand(REDRIVE_COMMAND);

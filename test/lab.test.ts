@@ -6,7 +6,7 @@ import { conservation, LabRun } from "../lab/harness";
 import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
 import { docsTable, timelineSvg } from "../lab/report";
 import { findScenario, runScenario } from "../lab/runner";
-import { LabInputError, resolve, ScenarioResult } from "../lab/scenario";
+import { allowedKeys, resolve, ScenarioResult } from "../lab/scenario";
 import { SCENARIOS } from "../lab/scenarios";
 import { VirtualClock } from "../lab/sim/clock";
 import { EventSourceMapping } from "../lab/sim/esm";
@@ -279,9 +279,15 @@ describe("lab: simulated services", () => {
 describe("lab: inputs and outputs", () => {
     it("a wrong --set names the key, the value and what is allowed, before anything runs", () => {
         const poison = findScenario("poison-message");
-        assert.throws(() => resolve(poison, { maxReceiveCount: "0" }), (e: unknown) => e instanceof LabInputError
-            && e.message.includes("queueWorkerSettings.maxReceiveCount = 0") && e.message.includes("an integer 1–1000"));
-        assert.throws(() => resolve(poison, { nope: "1" }), (e: unknown) => e instanceof LabInputError && /no such key; allowed: messages, poisonMessages, processingMs, functionTimeoutSeconds/.test(e.message));
+        assert.throws(() => resolve(poison, { maxReceiveCount: "0" }), { name: "LabInputError", message: "--set maxReceiveCount=0: poison-message allows an integer 1–1000 (SQS redrive policy)" });
+        assert.throws(() => resolve(poison, { nope: "1" }), { name: "LabInputError", message: `--set nope=1: poison-message has no such key; allowed ${allowedKeys(poison).join(", ")}` });
+        // The allowed keys are the ones that validate: every settings field, optional ones included.
+        assert.ok(allowedKeys(poison).includes("visibilityTimeoutSeconds"));
+        assert.ok(allowedKeys(findScenario("visibility-timeout-idempotent")).includes("expiresAfterSeconds"));
+        assert.doesNotThrow(() => resolve(poison, { visibilityTimeoutSeconds: "200" }));
+        assert.throws(() => resolve(poison, { messages: "2.5" }), { message: "--set messages=2.5: poison-message allows an integer 1–100000" });
+        assert.throws(() => resolve(poison, { poisonMessages: "20" }), { message: /poisonMessages=20 is more than messages=10/ });
+        assert.equal(resolve(findScenario("producer-duplicates"), { producerRetryRate: "0.35" }).params.producerRetryRate, 0.35);
         assert.throws(() => resolve(findScenario("eventbridge-target-dlq"), { failure: "sometimes" }), /allows one of retriable, non-retriable/);
         assert.throws(() => findScenario("nope"), /the scenarios are poison-message,/);
     });

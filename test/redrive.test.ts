@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import * as FakeTimers from "@sinonjs/fake-timers";
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { parseArgs, redrive, RedriveDeps, RedriveError, RedriveOptions } from "../scripts/redrive";
+import { parseCommandLine } from "../scripts/cli";
+import { parseQueueUrl, redrive, REDRIVE_COMMAND, RedriveDeps, RedriveError, redriveOptions, RedriveOptions, regionFor } from "../scripts/redrive";
 import { LocalSqs, startLocalSqs } from "./servers/sqs";
 
 let sqs: LocalSqs;
@@ -144,9 +145,26 @@ describe("redrive (local-aws-sqs)", function () {
         await sqs.client.send(new CreateQueueCommand({ QueueName: "lonely" }));
         await assert.rejects(redrive({ dlqUrl: lonely, mode: "loop" }, deps()), (e: Error) => e instanceof RedriveError && /DLQ of 0 queues .*--to <queue url>/.test(e.message));
         await assert.rejects(redrive({ dlqUrl: orphan.dlqUrl, maxPerSecond: 0 }, deps()), /--max-per-second 0: allowed an integer 1–500/);
-        assert.throws(() => parseArgs(["--mode", "fast", "--dlq", "x"]), /--mode fast: allowed auto, move-task or loop/);
-        assert.throws(() => parseArgs([]), /--dlq <queue url> is required/);
-        assert.throws(() => parseArgs(["--dlq"]), /--dlq needs a value/);
-        assert.deepEqual(parseArgs(["--dlq", "u", "--max-per-second", "5", "--dry-run"]), { dlqUrl: "u", maxPerSecond: 5, dryRun: true });
+        const parse = (argv: string[]) => redriveOptions(parseCommandLine(REDRIVE_COMMAND, argv).values);
+        const url = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
+        assert.throws(() => parse(["--mode", "fast", "--dlq", url]), { name: "UsageError", message: "--mode fast: allowed auto, move-task or loop" });
+        assert.throws(() => parse([]), { name: "UsageError", message: "--dlq <queue url> is required" });
+        assert.throws(() => parse(["--dlq"]), { name: "UsageError", message: "--dlq takes a value" });
+        assert.throws(() => parse(["--dlq", url, "--max-per-second", "abc"]), { name: "UsageError", message: "--max-per-second abc: allowed an integer 1–500" });
+        assert.deepEqual(parse(["--dlq", url, "--max-per-second", "5", "--dry-run"]), { dlqUrl: url, maxPerSecond: 5, dryRun: true });
+    });
+
+    it("reads the region from the queue URL unless AWS_REGION says otherwise, and refuses what is not a queue URL", () => {
+        const dlq = parseQueueUrl("--dlq", "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq");
+        assert.deepEqual(dlq, { url: "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq", region: "eu-west-1", account: "123456789012", name: "orders-dlq" });
+        assert.equal(regionFor(dlq, {}), "eu-west-1");
+        assert.equal(regionFor(dlq, { AWS_REGION: "us-east-2" }), "us-east-2");
+        assert.equal(parseQueueUrl("--dlq", "https://us-west-2.queue.amazonaws.com/123456789012/q.fifo").region, "us-west-2");
+        assert.throws(() => regionFor(parseQueueUrl("--dlq", "http://localhost:4566/000000000000/q"), {}), { name: "UsageError", message: /names no AWS region .*AWS_REGION/ });
+        for (const [raw, why] of [["not-a-url", "not a URL"], ["ftp://sqs.eu-west-1.amazonaws.com/123456789012/q", "the scheme is ftp"],
+            ["https://sqs.eu-west-1.amazonaws.com/q", "the path is not /<account>/<queue name>"], ["https://sqs.eu-west-1.amazonaws.com/12345/q", "12345 is not a 12-digit account ID"],
+            ["https://sqs.eu-west-1.amazonaws.com/123456789012/bad name", "bad%20name is not a queue name"]]) {
+            assert.throws(() => parseQueueUrl("--dlq", raw), { name: "UsageError", message: new RegExp(`^--dlq ${raw.replace(/[.?/]/g, "\\$&")}: ${why.replace(/[.()<>/]/g, "\\$&")}.*; allowed an SQS queue URL`) }, raw);
+        }
     });
 });

@@ -1,5 +1,3 @@
-// Loaded by mocha before any test file (.mocharc.json "require").
-import { quietNodeVersionNotice } from "../scripts/node-version";
-
-// Test processes make SDK clients (mocked, or against local servers): no Node-version notice in the test output.
-quietNodeVersionNotice();
+// Loaded by mocha before any test file (.mocharc.json "require"): test processes make SDK clients (mocked, or
+// against local servers), and the test output carries no Node-version notice.
+import "../scripts/node-version";

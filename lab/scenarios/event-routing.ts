@@ -49,7 +49,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         + "eb-rule-retry-policy, eb-rule-dlq). The lab assumes 1 s doubling backoff capped at 10 minutes, jittered to 50–100 %; AWS does not publish the delays.",
     params: {
         orders: { default: 20, min: 1, max: 10_000, description: "orders put on the bus (half of them high value)" },
-        outageHours: { default: 26, min: 0, max: 48, description: "how long the high-value queue target refuses deliveries" },
+        outageHours: { default: 26, min: 0, max: 48, fraction: true, description: "how long the high-value queue target refuses deliveries" },
         failure: { default: "retriable", choices: ["retriable", "non-retriable"], description: "the target's error: throttled/unavailable, or a queue policy that refuses EventBridge" },
     },
     horizonSeconds: (s, p) => Math.max(s.targetMaximumEventAgeSeconds, Number(p.outageHours) * 3600) + 3600,

@@ -21,9 +21,11 @@ function poisonScenario(reportBatchItemFailures: boolean): Scenario<"queueWorker
             processingMs: { default: 200, min: 0, max: 900_000, description: "virtual time one order takes" },
         },
         horizonSeconds: (s) => (s.maxReceiveCount + 2) * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds + s.maximumBatchingWindowSeconds),
+        check: (_s, p) => (Number(p.poisonMessages) > Number(p.messages)
+            ? `poisonMessages=${p.poisonMessages} is more than messages=${p.messages}: allowed at most as many poison messages as messages` : undefined),
         async run(run, settings, params: Record<string, ParamValue>, go) {
             const messages = Number(params.messages);
-            const poison = Math.min(Number(params.poisonMessages), messages);
+            const poison = Number(params.poisonMessages);
             const effects = new Effects();
             const queues = consumerQueues(run, "queue-worker", settings);
             const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });

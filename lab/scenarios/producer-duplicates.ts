@@ -18,9 +18,9 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
         + "a record whose key it has completed (Powertools for AWS Lambda, idempotency).",
     params: {
         orders: { default: 500, min: 1, max: 100_000, description: "distinct orders" },
-        producerRetryRate: { default: 0.1, min: 0, max: 1, description: "share of orders the producer sends twice (a retry after a lost response)" },
+        producerRetryRate: { default: 0.1, min: 0, max: 1, fraction: true, description: "share of orders the producer sends twice (a retry after a lost response)" },
         producerRetryDelaySeconds: { default: 20, min: 0, max: 86_400, description: "how long after the first send the retry comes" },
-        sqsDuplicateRate: { default: 0.02, min: 0, max: 1, description: "share of receives a standard queue hands out twice" },
+        sqsDuplicateRate: { default: 0.02, min: 0, max: 1, fraction: true, description: "share of receives a standard queue hands out twice" },
         processingMs: { default: 300, min: 0, max: 900_000, description: "virtual time one order takes" },
     },
     horizonSeconds: (s, p) => Number(p.producerRetryDelaySeconds) + 2 * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds) + Math.ceil(Number(p.orders) / 20) + 60,

@@ -1,7 +1,8 @@
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
+// Pulumi only for the archive: the build command and the bench bundle without loading it.
+import type * as pulumi from "@pulumi/pulumi";
 
 /** Where handler sources live and where their bundles go (one folder per handler: index.mjs, its chunks and their maps). */
 export const FUNCTIONS_DIR = path.resolve(__dirname, "../../functions");
@@ -138,5 +139,7 @@ export function prebundleHandlers(): void {
  * works; Lambda runs `index.handler`.
  */
 export function handlerArchive(handler: string): pulumi.Output<pulumi.asset.FileArchive> {
-    return pulumi.output(bundledHandler(handler)).apply((b) => new pulumi.asset.FileArchive(b.dir));
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { asset, output }: typeof pulumi = require("@pulumi/pulumi");
+    return output(bundledHandler(handler)).apply((b) => new asset.FileArchive(b.dir));
 }

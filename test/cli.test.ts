@@ -1,0 +1,142 @@
+// Every command as a user runs it: `--help` on stdout with exit 0; a wrong argument as one line naming it, the value
+// and what is allowed, exit 2; a failure as one line (and a hint), exit 1; never a stack trace without --verbose.
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+import { Command, execute } from "../scripts/cli";
+
+const ROOT = path.resolve(__dirname, "..");
+const run = promisify(execFile);
+
+interface Outcome { code: number; stdout: string; stderr: string }
+
+/** Runs `node -r tsx/cjs <script> ...args` (what `npm run <command> -- args` runs) in the project folder. */
+async function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+    try {
+        const { stdout, stderr } = await run(process.execPath, ["-r", "tsx/cjs", script, ...args], {
+            cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (error) {
+        const e = error as { code?: number; stdout?: string; stderr?: string };
+        if (typeof e.code !== "number") throw error;
+        return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+    }
+}
+
+const LAB = "lab/cli.ts";
+const PREVIEW = "scripts/preview-policy.ts";
+const REDRIVE = "scripts/redrive.ts";
+const BENCH = "bench/index.ts";
+const BUILD = "scripts/build-functions.ts";
+const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
+
+/** [what, command, args, exit status, the one stderr line (a regexp over it), env] */
+type Case = [string, string, string[], number, RegExp, NodeJS.ProcessEnv?];
+const CASES: Case[] = [
+    ["lab: an unknown scenario", LAB, ["no-such-scenario"], 2, /^lab: no scenario "no-such-scenario"; allowed poison-message, .*producer-duplicates \(see npm run lab -- --help\)$/],
+    ["lab: a count that is not an integer", LAB, ["poison-message", "--set", "messages=2.5"], 2, /^lab: --set messages=2\.5: poison-message allows an integer 1–100000 /],
+    ["lab: more poison messages than messages", LAB, ["poison-message", "--set", "poisonMessages=20"], 2, /^lab: poison-message: poisonMessages=20 is more than messages=10: allowed at most as many/],
+    ["lab: --all with a key some scenario lacks, before any report", LAB, ["--all", "--set", "messages=5"], 2, /^lab: --set messages=5: \S+ has no such key; allowed /],
+    ["lab: a settings field with a fraction", LAB, ["poison-message", "--set", "memorySizeMb=256.5"], 2, /^lab: --set memorySizeMb=256\.5: poison-message allows an integer 128–10240 \(Lambda memory\)/],
+    ["lab: an --svg path in a folder that does not exist", LAB, ["poison-message", "--svg", "/no/such/folder/x.svg"], 2, /^lab: --svg \/no\/such\/folder\/x\.svg: the folder \/no\/such\/folder does not exist/],
+    ["lab: a --json path in a folder that does not exist", LAB, ["poison-message", "--json", "/no/such/x.json"], 2, /^lab: --json \/no\/such\/x\.json: the folder \/no\/such does not exist/],
+    ["lab: a seed that is not an integer", LAB, ["--all", "--seed", "abc"], 2, /^lab: --seed abc: allowed an integer 0–4294967295/],
+    ["preview:policy: a toggle that is not a boolean", PREVIEW, ["--config", "queueWorker=maybe"], 2, /^preview:policy: --config: Invalid config serverless-patterns-lab:queueWorker = "maybe": allowed true or false/],
+    ["preview:policy: a path value outside the AWS limit", PREVIEW, ["--config", "queueWorkerSettings.batchSize=20000"], 2, /^preview:policy: --config: Invalid config serverless-patterns-lab:queueWorkerSettings\.batchSize = 20000: allowed an integer 1–10000/],
+    ["preview:policy: a policy config file that does not exist", PREVIEW, ["--policy-config", "no-such-file.json"], 2, /^preview:policy: --policy-config no-such-file\.json: no such file/],
+    ["preview:policy: a policy config file that is not JSON", PREVIEW, ["--policy-config", "README.md"], 2, /^preview:policy: --policy-config README\.md: not JSON \(/],
+    ["redrive: a DLQ that is not a URL", REDRIVE, ["--dlq", "not-a-url"], 2, /^redrive: --dlq not-a-url: not a URL; allowed an SQS queue URL, e\.g\. https:\/\/sqs\./],
+    ["redrive: a rate that is not a number", REDRIVE, ["--max-per-second", "abc", "--dlq", DLQ], 2, /^redrive: --max-per-second abc: allowed an integer 1–500/],
+    ["redrive: an option that needs a value", REDRIVE, ["--dlq"], 2, /^redrive: --dlq takes a value/],
+    ["bench: an unknown part", BENCH, ["warp-speed"], 2, /^bench: unknown part warp-speed; allowed cold-start, idempotency, policy, lab/],
+    ["build: an unknown option", BUILD, ["--minify"], 2, /^build: unknown option --minify; allowed --help, --verbose/],
+    // A failure at run time: nothing listens on the queue URL's port; one line, no stack.
+    ["redrive: SQS unreachable", REDRIVE, ["--dlq", "http://127.0.0.1:9/123456789012/orders-dlq", "--dry-run"], 1, /^redrive: .*ECONNREFUSED/,
+        { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_MAX_ATTEMPTS: "1" }],
+];
+
+/** The command object each script runs (what `runCommand` executes). */
+function commandOf(script: string): Command {
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    switch (script) {
+        case LAB: return require("../lab/cli").LAB_COMMAND;
+        case PREVIEW: return require("../scripts/preview-policy").PREVIEW_COMMAND;
+        case REDRIVE: return require("../scripts/redrive").REDRIVE_COMMAND;
+        case BENCH: return require("../bench/index").BENCH_COMMAND;
+        default: return require("../scripts/build-functions").BUILD_COMMAND;
+    }
+}
+
+function assertOneLine({ code, stdout, stderr }: Outcome, expected: number, line: RegExp): void {
+    assert.equal(code, expected, stderr);
+    const lines = stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+    assert.match(lines[0], line);
+    assert.doesNotMatch(stderr + stdout, /\n\s+at /, "no stack trace");
+    if (expected === 2) assert.equal(stdout, "", "nothing ran");
+}
+
+// Spawned as a user runs them: every command's --help, one wrong argument and one failure at run time. The
+// processes start while mocha loads the test files, two at a time (each is mostly start-up), beside the suites
+// before this one.
+const HELP = [LAB, PREVIEW, REDRIVE, BENCH, BUILD];
+const SPAWNED = ["lab: an unknown scenario", "preview:policy: a toggle that is not a boolean", "redrive: SQS unreachable"];
+const outcomes = new Map<string, Promise<Outcome>>();
+{
+    const jobs: [string, () => Promise<Outcome>][] = [
+        ...HELP.map((script): [string, () => Promise<Outcome>] => [`help ${script}`, () => cli(script, ["--help"])]),
+        ...CASES.filter(([what]) => SPAWNED.includes(what)).map(([what, script, args, , , env]): [string, () => Promise<Outcome>] => [what, () => cli(script, args, env)]),
+    ];
+    let next = 0;
+    const settle: ((o: Promise<Outcome>) => void)[] = [];
+    for (const [name] of jobs) outcomes.set(name, new Promise((resolve) => settle.push(resolve)));
+    const worker = async () => {
+        while (next < jobs.length) {
+            const i = next++;
+            const outcome = jobs[i][1]();
+            settle[i](outcome);
+            await outcome.catch(() => undefined);
+        }
+    };
+    void worker();
+    void worker();
+}
+
+describe("commands behave like well-made CLIs", () => {
+    describe("spawned as a user runs them", () => {
+        for (const script of HELP) {
+            it(`${script} --help prints usage on stdout and exits 0`, async () => {
+                const { code, stdout, stderr } = await outcomes.get(`help ${script}`)!;
+                assert.equal(code, 0, stderr);
+                assert.match(stdout, /^usage: npm run \S+/);
+                assert.match(stdout, /Exit status: 0 /);
+                assert.equal(stderr, "");
+            });
+        }
+        for (const [what, , , expected, line] of CASES.filter(([w]) => SPAWNED.includes(w))) {
+            it(`${what}: one line, exit ${expected}`, async () => assertOneLine(await outcomes.get(what)!, expected, line));
+        }
+    });
+
+    describe("every case, through the command each script runs (the same parsing, messages and exit status)", () => {
+        for (const [what, script, args, expected, line, env] of CASES) {
+            it(`${what}: one line, exit ${expected}`, async () => {
+                let stdout = "";
+                let stderr = "";
+                const saved = { ...process.env };
+                Object.assign(process.env, env);
+                const log = console.log;
+                console.log = (...parts: unknown[]) => { stdout += `${parts.join(" ")}\n`; };
+                try {
+                    const code = await execute(commandOf(script), args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+                    assertOneLine({ code, stdout, stderr }, expected, line);
+                } finally {
+                    console.log = log;
+                    for (const k of Object.keys(env ?? {})) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+                }
+            });
+        }
+    });
+});
