@@ -158,7 +158,7 @@ async function main(args: Args): Promise<number> {
     }
     const lost = results.filter((r) => !r.conservation.holds);
     const wrong = results.filter((r) => r.expectations.some((e) => !e.holds));
-    console.log(`${results.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s: conservation ${lost.length === 0 ? "held in every run" : `FAILED in ${lost.map((r) => r.scenario).join(", ")}`}; `
+    console.log(`${results.length} scenario${results.length === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s: conservation ${lost.length === 0 ? "held in every run" : `FAILED in ${lost.map((r) => r.scenario).join(", ")}`}; `
         + `documented outcomes ${wrong.length === 0 ? "all shown" : `NOT shown in ${wrong.map((r) => r.scenario).join(", ")}`}`);
     return lost.length > 0 || wrong.length > 0 ? 1 : 0;
 }

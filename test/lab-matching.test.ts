@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import { matchesEventPattern, parseEventPattern } from "../lab/matching/event-pattern";
 import { InvalidPatternError } from "../lab/matching/filters";
-import { matchesFilterPolicy, parseFilterPolicy, SnsMessage } from "../lab/matching/sns-filter";
+import { filterPolicyCombinations, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsMessage, wildcardComplexity } from "../lab/matching/sns-filter";
 import { EU_ORDERS_PATTERN, HIGH_VALUE_ORDERS_PATTERN, ORDER_PLACED, ORDER_SOURCE } from "../patterns/event-routing/rules";
 import { DEFAULT_SUBSCRIBERS } from "../patterns/fan-out/subscribers";
 
@@ -15,6 +15,12 @@ const EC2_EVENT = {
     detail: { "instance-id": "i-1234567890abcdef0", state: "terminated", "c-count": 5, "d-count": 7, "x-limit": 301.8, "source-ip": "10.0.0.123", responseElements: null, "file-name": "photo.png" },
 };
 const eb = (pattern: object, event: object = EC2_EVENT) => matchesEventPattern(parseEventPattern(JSON.stringify(pattern)), event as Record<string, unknown>);
+/** Asserts `fn` throws an InvalidPatternError with exactly this message. */
+const throwsExactly = (fn: () => unknown, message: string) => assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof InvalidPatternError, `expected an InvalidPatternError, got ${String(e)}`);
+    assert.equal(e.message, message);
+    return true;
+});
 
 describe("EventBridge event patterns", () => {
     const cases: [string, object, boolean][] = [
@@ -63,6 +69,42 @@ describe("EventBridge event patterns", () => {
         // anything-but, like every matcher but exists:false, needs the field: an order without a channel is not routed.
         assert.deepEqual(targets({ amount: 5, region: "eu-central-1" }), []);
     });
+
+    it("exists true matches a null field: EventBridge keeps presence semantics", () => assert.equal(eb({ detail: { responseElements: [{ exists: true }] } }), true));
+
+    describe("anything-but with prefix, suffix, equals-ignore-case or wildcard", () => {
+        // A present value that is not a string is "anything except" a string prefix/suffix/case/wildcard; an absent one never matches.
+        const but = (field: string, arg: object, event?: object) => eb({ detail: { [field]: [{ "anything-but": arg }] } }, event);
+        it("anything-but prefix matches a number field (c-count: 5)", () => assert.equal(but("c-count", { prefix: "5" }), true));
+        it("anything-but suffix matches a number field (c-count: 5)", () => assert.equal(but("c-count", { suffix: "5" }), true));
+        it("anything-but equals-ignore-case matches a number field (c-count: 5)", () => assert.equal(but("c-count", { "equals-ignore-case": "5" }), true));
+        it("anything-but wildcard matches a number field (c-count: 5)", () => assert.equal(but("c-count", { wildcard: "*5*" }), true));
+        it("anything-but prefix matches a null field (responseElements: null)", () => assert.equal(but("responseElements", { prefix: "n" }), true));
+        it("anything-but suffix matches a boolean field (encrypted: true)", () => assert.equal(but("encrypted", { suffix: "e" }, { ...EC2_EVENT, detail: { encrypted: true } }), true));
+        it("anything-but prefix does not match a missing field", () => assert.equal(but("not-there", { prefix: "5" }), false));
+        it("anything-but suffix does not match a missing field", () => assert.equal(but("not-there", { suffix: "5" }), false));
+        it("anything-but equals-ignore-case does not match a missing field", () => assert.equal(but("not-there", { "equals-ignore-case": "5" }), false));
+        it("anything-but wildcard does not match a missing field", () => assert.equal(but("not-there", { wildcard: "*5*" }), false));
+        it("anything-but prefix still filters out a string with the prefix (state: terminated)", () => assert.equal(but("state", { prefix: "term" }), false));
+        it("rejects an empty prefix inside anything-but: Null prefix/suffix not allowed", () => throwsExactly(
+            () => parseEventPattern({ detail: { state: [{ "anything-but": { prefix: "" } }] } }),
+            'Event pattern is not valid. Reason: Null prefix/suffix not allowed at "detail.state"',
+        ));
+        it("rejects an empty suffix inside anything-but: Null prefix/suffix not allowed", () => throwsExactly(
+            () => parseEventPattern({ detail: { state: [{ "anything-but": { suffix: "" } }] } }),
+            'Event pattern is not valid. Reason: Null prefix/suffix not allowed at "detail.state"',
+        ));
+    });
+
+    it("an invalid pattern is reported in EventBridge's words: Event pattern is not valid. Reason: …", () => throwsExactly(
+        () => parseEventPattern({ source: [{ contains: "ec2" }] }),
+        'Event pattern is not valid. Reason: Unrecognized match type contains; the operators are prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard, cidr at "source"',
+    ));
+    it("numeric operands keep EventBridge's own bound: 2e9 is accepted", () => assert.equal(eb({ detail: { "c-count": [{ numeric: ["<", 2e9] }] } }), true));
+    it("a numeric operand beyond ±5e9 is rejected naming the value and the range", () => throwsExactly(
+        () => parseEventPattern({ detail: { n: [{ numeric: [">", 6e9] }] } }),
+        'Event pattern is not valid. Reason: Value of > must be a number between -5.0E9 and 5.0E9; got 6000000000 at "detail.n"',
+    ));
 
     const invalid: [string, unknown, RegExp][] = [
         ["a leaf that is not an array", { source: "aws.ec2" }, /"source" must be an object or an array at "source"/],
@@ -131,13 +173,132 @@ describe("SNS filter policies", () => {
         assert.deepEqual(receivers(message(20, "us-east-1")), ["audit"]);
     });
 
-    it("rejects what SNS rejects: nesting in attribute scope, wildcard, more than 5 keys, more than 150 combinations", () => {
-        const rejects = (policy: object, reason: RegExp, scope?: "MessageBody") => assert.throws(() => parseFilterPolicy(policy as Record<string, unknown>, scope), (e: unknown) => e instanceof InvalidPatternError && reason.test(e.message));
-        rejects({ delivery: { city: ["Paris"] } }, /attribute filter policies do not nest/);
-        rejects({ store: [{ wildcard: "example*" }] }, /Unrecognized match type wildcard/);
-        rejects({ a: ["1"], b: ["1"], c: ["1"], d: ["1"], e: ["1"], f: ["1"] }, /more than 5 keys/);
-        const many = Array.from({ length: 13 }, (_, i) => `v${i}`);
-        rejects({ a: many, b: many }, /too complex \(169 combinations/);
-        assert.doesNotThrow(() => parseFilterPolicy({ delivery: { city: ["Paris"] } }, "MessageBody"));
+    const deliver = (policy: object, message: SnsMessage, scope: FilterPolicyScope = "MessageAttributes") => matchesFilterPolicy(parseFilterPolicy(JSON.stringify(policy), scope), message, scope);
+    const rejects = (policy: object, message: string, scope?: FilterPolicyScope) => throwsExactly(() => parseFilterPolicy(JSON.stringify(policy), scope), message);
+
+    describe("errors, worded as SNS words them: Invalid parameter: FilterPolicy: <reason>", () => {
+        it("rejects an unknown operator: Unrecognized match type", () => rejects(
+            { store: [{ "wrong-operator": "x" }] },
+            'Invalid parameter: FilterPolicy: Unrecognized match type wrong-operator; the operators are prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard, cidr at "store"',
+        ));
+        it("rejects nesting in MessageAttributes scope", () => rejects(
+            { delivery: { city: ["Paris"] } },
+            'Invalid parameter: FilterPolicy: Filter policy scope MessageAttributes does not support nested filter policy at "delivery"',
+        ));
+        it("accepts the same nesting in MessageBody scope", () => assert.doesNotThrow(() => parseFilterPolicy({ delivery: { city: ["Paris"] } }, "MessageBody")));
+        it("rejects more than 5 keys", () => rejects(
+            { a: ["1"], b: ["1"], c: ["1"], d: ["1"], e: ["1"], f: ["1"] },
+            "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys (6: a, b, c, d, e, f)",
+        ));
+        it("rejects a policy that is not JSON", () => assert.throws(
+            () => parseFilterPolicy("{store: ["),
+            (e: unknown) => e instanceof InvalidPatternError && e.message.startsWith("Invalid parameter: FilterPolicy: failed to parse JSON. "),
+        ));
+    });
+
+    describe("wildcard (String value matching, Wildcard pattern usage guidelines)", () => {
+        const interests = (values: string[]): SnsMessage => ({ attributes: { customer_interests: { Type: "String.Array", Value: JSON.stringify(values) } } });
+        it(`wildcard "*ball" matches the String.Array ["baseball","basketball"]`, () => assert.equal(deliver({ customer_interests: [{ wildcard: "*ball" }] }, interests(["baseball", "basketball"])), true));
+        it(`wildcard "*ball" does not match the String.Array ["hockey","rugby","soccer"]`, () => assert.equal(deliver({ customer_interests: [{ wildcard: "*ball" }] }, interests(["hockey", "rugby", "soccer"])), false));
+        it(`anything-but wildcard "*ball" matches ["hockey","rugby","soccer"]`, () => assert.equal(deliver({ customer_interests: [{ "anything-but": { wildcard: "*ball" } }] }, interests(["hockey", "rugby", "soccer"])), true));
+        it(`anything-but wildcard "*ball" does not match ["baseball","basketball"]`, () => assert.equal(deliver({ customer_interests: [{ "anything-but": { wildcard: "*ball" } }] }, interests(["baseball", "basketball"])), false));
+        it(`MessageBody — wildcard "*ball" matches a body property "basketball"`, () => assert.equal(deliver({ customer_interests: [{ wildcard: "*ball" }] }, { body: '{"customer_interests":"basketball"}' }, "MessageBody"), true));
+        it("the guide's filename example (*.txt, log*) is (1 + 1) × 2 = 4 points", () => assert.equal(wildcardComplexity({ filename: [{ wildcard: "*.txt" }, { wildcard: "log*" }] }), 4));
+        it("the guide's greeting example (anything-but prefix, H*) is 2 patterns = (1 + 1) × 2 = 4 points", () => assert.equal(wildcardComplexity({ greeting: [{ "anything-but": { prefix: "Hello" } }, { wildcard: "H*" }] }), 4));
+        it("a pattern with several wildcards is 3 points each: a*b*c* alone is 9 points", () => assert.equal(wildcardComplexity({ key: [{ wildcard: "a*b*c*" }] }), 9));
+        it("other patterns add no points but count as patterns: *ball next to two exact values is 1 × 3 = 3 points", () => assert.equal(wildcardComplexity({ key: [{ wildcard: "*ball" }, "rugby", "tennis"] }), 3));
+        const singles = (n: number) => ({ name: Array.from({ length: n }, (_, i) => ({ wildcard: `*${i}` })) });
+        it("accepts 10 single-wildcard patterns in one field: (10 × 1) × 10 = 100 points", () => assert.doesNotThrow(() => parseFilterPolicy(singles(10))));
+        it("rejects 11 single-wildcard patterns in one field: (11 × 1) × 11 = 121 points > 100", () => rejects(singles(11), "Invalid parameter: FilterPolicy: Filter policy is too complex (wildcard complexity 121 points; at most 100)"));
+        it("sums the points of all fields: two fields of 8 single wildcards are 64 + 64 = 128 points > 100", () => rejects(
+            { a: singles(8).name, b: singles(8).name.map(({ wildcard }) => ({ wildcard: `x${wildcard}` })) },
+            "Invalid parameter: FilterPolicy: Filter policy is too complex (wildcard complexity 128 points; at most 100)",
+        ));
+        it("applies the 100-point budget only to policies with a wildcard: 12 anything-but patterns (144 points) are accepted", () => assert.doesNotThrow(
+            () => parseFilterPolicy({ name: Array.from({ length: 12 }, (_, i) => ({ "anything-but": `v${i}` })) }),
+        ));
+        it("accepts a pattern with 3 wildcards", () => assert.doesNotThrow(() => parseFilterPolicy({ key1: [{ wildcard: "a*b*c*" }] })));
+        it("rejects a pattern with 4 wildcards", () => rejects({ key1: [{ wildcard: "a*b*c*d*" }] }, 'Invalid parameter: FilterPolicy: Maximum 3 wildcards per pattern; "a*b*c*d*" has 4 at "key1"'));
+        it("rejects an anything-but wildcard with 4 wildcards", () => rejects({ key1: [{ "anything-but": { wildcard: "a*b*c*d*" } }] }, 'Invalid parameter: FilterPolicy: Maximum 3 wildcards per pattern; "a*b*c*d*" has 4 at "key1"'));
+        it("rejects consecutive wildcards in a filter policy", () => rejects({ store: [{ wildcard: "example**" }] }, 'Invalid parameter: FilterPolicy: Consecutive wildcard characters at pos 7 in "example**" at "store"'));
+    });
+
+    describe("exists (Key matching in Amazon SNS)", () => {
+        const withStore: SnsMessage = { attributes: { store: { Type: "String", Value: "fans" }, customer_interests: { Type: "String.Array", Value: '["baseball", "basketball"]' } } };
+        const withoutStore: SnsMessage = { attributes: { customer_interests: { Type: "String.Array", Value: '["baseball", "basketball"]' } } };
+        const bodyWithStore: SnsMessage = { body: JSON.stringify({ store: "fans", customer_interests: ["baseball", "basketball"] }) };
+        const bodyWithoutStore: SnsMessage = { body: JSON.stringify({ customer_interests: ["baseball", "basketball"] }) };
+        const existsTrue = { store: [{ exists: true }] };
+        const existsFalse = { store: [{ exists: false }] };
+        it(`MessageAttributes — "store": [{"exists": true}] matches store "fans" with customer_interests`, () => assert.equal(deliver(existsTrue, withStore), true));
+        it(`MessageAttributes — "store": [{"exists": true}] does not match customer_interests alone`, () => assert.equal(deliver(existsTrue, withoutStore), false));
+        it(`MessageAttributes — "store": [{"exists": false}] does not match store "fans" with customer_interests`, () => assert.equal(deliver(existsFalse, withStore), false));
+        it(`MessageAttributes — "store": [{"exists": false}] matches customer_interests alone`, () => assert.equal(deliver(existsFalse, withoutStore), true));
+        it(`MessageBody — "store": [{"exists": true}] matches store "fans" with customer_interests`, () => assert.equal(deliver(existsTrue, bodyWithStore, "MessageBody"), true));
+        it(`MessageBody — "store": [{"exists": true}] does not match customer_interests alone`, () => assert.equal(deliver(existsTrue, bodyWithoutStore, "MessageBody"), false));
+        it(`MessageBody — "store": [{"exists": false}] does not match store "fans" with customer_interests`, () => assert.equal(deliver(existsFalse, bodyWithStore, "MessageBody"), false));
+        it(`MessageBody — "store": [{"exists": false}] matches customer_interests alone`, () => assert.equal(deliver(existsFalse, bodyWithoutStore, "MessageBody"), true));
+        it("MessageAttributes — exists false does not match a message without attributes", () => assert.equal(deliver(existsFalse, { attributes: {} }), false));
+        it("MessageBody — exists false does not match an empty body object", () => assert.equal(deliver(existsFalse, { body: "{}" }, "MessageBody"), false));
+        it("MessageAttributes — exists true does not match an empty String value", () => assert.equal(deliver(existsTrue, { attributes: { store: { Type: "String", Value: "" } } }), false));
+        it("MessageAttributes — exists true does not match an empty String.Array", () => assert.equal(deliver(existsTrue, { attributes: { store: { Type: "String.Array", Value: "[]" } } }), false));
+        it("MessageBody — exists true does not match a null value", () => assert.equal(deliver(existsTrue, { body: '{"store":null}' }, "MessageBody"), false));
+        it(`MessageBody — exists true does not match an empty string ""`, () => assert.equal(deliver(existsTrue, { body: '{"store":""}' }, "MessageBody"), false));
+        it("MessageBody — exists true does not match an empty array", () => assert.equal(deliver(existsTrue, { body: '{"store":[]}' }, "MessageBody"), false));
+        it("MessageBody — exists false on a nested key matches a body without it", () => assert.equal(deliver({ delivery: { city: [{ exists: false }] } }, bodyWithoutStore, "MessageBody"), true));
+    });
+
+    describe("combinations (Filter policy constraints in Amazon SNS, AND/OR logic)", () => {
+        const values = (n: number) => Array.from({ length: n }, (_, i) => `value_${i}`);
+        it("MessageAttributes: the guide's key_a/key_b/key_c policy is 3 × 1 × 2 = 6 combinations", () => assert.equal(filterPolicyCombinations({ key_a: values(3), key_b: values(1), key_c: values(2) }), 6));
+        const nested = { key_a: { key_b: { key_c: values(4) } }, key_d: { key_e: values(3) } };
+        it("MessageBody: the guide's nested policy is 4 × 3 × 3 × 2 = 72 combinations (key_c at level 3, key_e at level 2)", () => assert.equal(filterPolicyCombinations(nested), 72));
+        it("MessageBody: the guide's nested 72-combination policy is accepted", () => assert.doesNotThrow(() => parseFilterPolicy(nested, "MessageBody")));
+        const metrics = {
+            source: ["aws.cloudwatch"],
+            $or: [{ metricName: ["CPUUtilization", "ReadLatency"] }, { metricType: ["MetricType"], $or: [{ metricId: [1234, 4321] }, { spaceId: [1000, 2000, 3000] }] }],
+        };
+        it("$or: the guide's source/metricName/metricType policy is (1 * 2) + (1 * 1 * 2) + (1 * 1 * 3) = 7 combinations", () => assert.equal(filterPolicyCombinations(metrics), 7));
+        const nestedOr = {
+            $or: [{ metricName: ["CPUUtilization", "ReadLatency"] }, { namespace: ["AWS/EC2", "AWS/ES"] }],
+            detail: { scope: ["Service"], $or: [{ source: ["aws.cloudwatch"] }, { type: ["CloudWatch Alarm State Change"] }] },
+        };
+        it("$or nested: the guide's metricName/namespace/detail policy is (2 * 2 * 2) + (2 * 2 * 2) + (2 * 2 * 2) + (2 * 2 * 2) = 32 combinations", () => assert.equal(filterPolicyCombinations(nestedOr), 32));
+        it("MessageBody: rejects a nested policy of 6 × 5 = 30 values that is 6 × 3 × 5 × 2 = 180 combinations with nesting levels", () => rejects(
+            { order: { items: { sku: values(6) } }, customer: { tier: values(5) } },
+            "Invalid parameter: FilterPolicy: Filter policy is too complex (180 combinations; at most 150)",
+            "MessageBody",
+        ));
+        it("MessageBody: accepts the same 6 × 5 = 30 values un-nested", () => assert.doesNotThrow(() => parseFilterPolicy({ sku: values(6), tier: values(5) }, "MessageBody")));
+        it("MessageAttributes: rejects 13 × 13 = 169 combinations", () => rejects(
+            { a: values(13), b: values(13) },
+            "Invalid parameter: FilterPolicy: Filter policy is too complex (169 combinations; at most 150)",
+        ));
+    });
+
+    describe("numeric bounds (SNS: -10^9 to 10^9)", () => {
+        it("accepts numeric operands of -1e9 and 1e9", () => assert.doesNotThrow(() => parseFilterPolicy({ price_usd: [{ numeric: [">=", -1e9, "<=", 1e9] }] })));
+        it("rejects a numeric operand beyond 1e9 naming the value and the range", () => rejects(
+            { price_usd: [{ numeric: [">", 2e9] }] },
+            'Invalid parameter: FilterPolicy: Value of > must be a number between -1.0E9 and 1.0E9; got 2000000000 at "price_usd"',
+        ));
+    });
+
+    describe("anything-but with prefix, suffix, equals-ignore-case or wildcard on values that are not strings", () => {
+        const numbers: SnsMessage = { body: JSON.stringify({ n: 5, flag: true, none: null }) };
+        const but = (field: string, arg: object) => deliver({ [field]: [{ "anything-but": arg }] }, numbers, "MessageBody");
+        it("MessageBody — anything-but prefix matches a number", () => assert.equal(but("n", { prefix: "5" }), true));
+        it("MessageBody — anything-but suffix matches a number", () => assert.equal(but("n", { suffix: "5" }), true));
+        it("MessageBody — anything-but equals-ignore-case matches a number", () => assert.equal(but("n", { "equals-ignore-case": "5" }), true));
+        it("MessageBody — anything-but wildcard matches a number", () => assert.equal(but("n", { wildcard: "*5" }), true));
+        it("MessageBody — anything-but prefix does not match a missing field", () => assert.equal(but("missing", { prefix: "5" }), false));
+        it("MessageBody — anything-but suffix does not match a missing field", () => assert.equal(but("missing", { suffix: "5" }), false));
+        it("MessageBody — anything-but equals-ignore-case does not match a missing field", () => assert.equal(but("missing", { "equals-ignore-case": "5" }), false));
+        it("MessageBody — anything-but wildcard does not match a missing field", () => assert.equal(but("missing", { wildcard: "*5" }), false));
+        it("MessageBody — anything-but prefix matches true", () => assert.equal(but("flag", { prefix: "t" }), true));
+        it("MessageBody — anything-but prefix matches null", () => assert.equal(but("none", { prefix: "n" }), true));
+        it("MessageAttributes — anything-but prefix matches a Number attribute", () => assert.equal(byAttributes({ price_usd: [{ "anything-but": { prefix: "2" } }] }), true));
+        it(`MessageAttributes — the guide's anything-but prefix "order-" filters out "order-cancelled"`, () => assert.equal(deliver({ event: [{ "anything-but": { prefix: "order-" } }] }, { attributes: { event: { Type: "String", Value: "order-cancelled" } } }), false));
+        it("rejects an empty prefix inside anything-but in a filter policy: Null prefix/suffix not allowed", () => rejects({ event: [{ "anything-but": { prefix: "" } }] }, 'Invalid parameter: FilterPolicy: Null prefix/suffix not allowed at "event"'));
     });
 });

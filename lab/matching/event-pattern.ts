@@ -10,10 +10,10 @@ export function parseEventPattern(pattern: string | EventPattern): EventPattern 
         try {
             parsed = JSON.parse(pattern);
         } catch (error) {
-            throw new InvalidPatternError("", `Filter is not valid JSON: ${(error as Error).message}`);
+            throw new InvalidPatternError("EventBridge", "", `Filter is not valid JSON: ${(error as Error).message}`);
         }
     }
-    checkPattern(parsed);
+    checkPattern(parsed, "EventBridge");
     return parsed as EventPattern;
 }
 

@@ -2,10 +2,16 @@
 // patterns" / "Content filtering"; SNS developer guide, "Filter policy constraints" / "operators"). No maintained
 // Node library evaluates them, so the lab's simulator carries its own.
 
-/** A pattern AWS would refuse, with the reason and where. */
+/** The two services share the grammar, not the limits, the `exists` semantics or the error wording. */
+export type Service = "EventBridge" | "SNS";
+
+/** How each service words a refused pattern: PutRule's ValidationException, Subscribe/SetSubscriptionAttributes' InvalidParameter. */
+const ERROR_PREFIX: Record<Service, string> = { EventBridge: "Event pattern is not valid. Reason: ", SNS: "Invalid parameter: FilterPolicy: " };
+
+/** A pattern AWS would refuse: the service's wording, the reason, and the field it is about (none for the whole pattern). */
 export class InvalidPatternError extends Error {
-    constructor(readonly path: string, readonly reason: string) {
-        super(`Event pattern is not valid. Reason: ${reason} at "${path || "(root)"}"`);
+    constructor(readonly service: Service, readonly path: string, readonly reason: string) {
+        super(`${ERROR_PREFIX[service]}${reason}${path ? ` at "${path}"` : ""}`);
         this.name = "InvalidPatternError";
     }
 }
@@ -13,61 +19,75 @@ export class InvalidPatternError extends Error {
 export type Operator = "prefix" | "suffix" | "anything-but" | "numeric" | "exists" | "equals-ignore-case" | "wildcard" | "cidr";
 const OPERATORS: readonly Operator[] = ["prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "wildcard", "cidr"];
 const NUMERIC_OPS = ["=", "<", "<=", ">", ">="];
-/** EventBridge and SNS compare numbers with five decimal places of precision between -5e9 and 5e9. */
-const NUMERIC_LIMIT = 5e9;
+/** Bounds of a `numeric` operand, per service. */
+const NUMERIC_LIMIT: Record<Service, { limit: number; text: string }> = {
+    EventBridge: { limit: 5e9, text: "-5.0E9 and 5.0E9" }, // the lab's EventBridge bound, unchanged
+    SNS: { limit: 1e9, text: "-1.0E9 and 1.0E9" }, // Filter policy constraints in Amazon SNS: "-10^9 to 10^9 (-1 billion to 1 billion)"
+};
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-function checkString(path: string, op: string, v: unknown): string {
-    if (typeof v !== "string") throw new InvalidPatternError(path, `${op} match pattern must be a string`);
+/** Where a matcher sits: whose rules apply, and the field's dotted path for the error. */
+interface Where {
+    service: Service;
+    path: string;
+}
+
+const fail = (at: Where, reason: string) => new InvalidPatternError(at.service, at.path, reason);
+
+function checkString(at: Where, op: string, v: unknown): string {
+    if (typeof v !== "string") throw fail(at, `${op} match pattern must be a string; got ${JSON.stringify(v)}`);
     return v;
 }
 
-function checkWildcard(path: string, v: unknown): string {
-    const text = checkString(path, "wildcard", v);
-    if (text.includes("**")) throw new InvalidPatternError(path, "Consecutive wildcard characters at pos " + text.indexOf("**"));
+function checkWildcard(at: Where, v: unknown): string {
+    const text = checkString(at, "wildcard", v);
+    if (text.includes("**")) throw fail(at, `Consecutive wildcard characters at pos ${text.indexOf("**")} in ${JSON.stringify(text)}`);
     return text;
 }
 
-function checkCidr(path: string, v: unknown): string {
-    const text = checkString(path, "cidr", v);
-    if (parseCidr(text) === undefined) throw new InvalidPatternError(path, `Malformed CIDR, one '/' required: ${text}`);
+function checkCidr(at: Where, v: unknown): string {
+    const text = checkString(at, "cidr", v);
+    if (parseCidr(text) === undefined) throw fail(at, `Malformed CIDR, one '/' required: ${text}`);
     return text;
 }
 
 /** Validates one element of a leaf array (a value, or an operator object). */
-export function checkMatcher(path: string, m: unknown): void {
+export function checkMatcher(at: Where, m: unknown): void {
     if (m === null || typeof m === "string" || typeof m === "boolean") return;
     if (typeof m === "number") {
-        if (!Number.isFinite(m)) throw new InvalidPatternError(path, "Value must be a finite number");
+        if (!Number.isFinite(m)) throw fail(at, "Value must be a finite number");
         return;
     }
-    if (!isObject(m)) throw new InvalidPatternError(path, "Match value must be String, number, true, false, or null");
+    if (!isObject(m)) throw fail(at, "Match value must be String, number, true, false, or null");
     const keys = Object.keys(m);
-    if (keys.length !== 1) throw new InvalidPatternError(path, `Only one match type per object; got ${keys.join(", ") || "none"}`);
+    if (keys.length !== 1) throw fail(at, `Only one match type per object; got ${keys.join(", ") || "none"}`);
     const [op] = keys;
     const arg = m[op];
     switch (op as Operator) {
         case "prefix":
         case "suffix":
-            if (isObject(arg) && Object.keys(arg).length === 1 && "equals-ignore-case" in arg) checkString(path, op, arg["equals-ignore-case"]);
-            else checkString(path, op, arg);
+            if (isObject(arg) && Object.keys(arg).length === 1 && "equals-ignore-case" in arg) checkString(at, op, arg["equals-ignore-case"]);
+            else checkString(at, op, arg);
             return;
-        case "equals-ignore-case": checkString(path, op, arg); return;
-        case "wildcard": checkWildcard(path, arg); return;
-        case "cidr": checkCidr(path, arg); return;
+        case "equals-ignore-case": checkString(at, op, arg); return;
+        case "wildcard": checkWildcard(at, arg); return;
+        case "cidr": checkCidr(at, arg); return;
         case "exists":
-            if (typeof arg !== "boolean") throw new InvalidPatternError(path, "exists match pattern must be either true or false");
+            if (typeof arg !== "boolean") throw fail(at, `exists match pattern must be either true or false; got ${JSON.stringify(arg)}`);
             return;
         case "numeric": {
-            if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0 || arg.length > 4) throw new InvalidPatternError(path, "Numeric expression must be an operator and a number, or two such pairs");
+            if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0 || arg.length > 4) throw fail(at, "Numeric expression must be an operator and a number, or two such pairs");
+            const bound = NUMERIC_LIMIT[at.service];
             for (let i = 0; i < arg.length; i += 2) {
-                if (!NUMERIC_OPS.includes(arg[i])) throw new InvalidPatternError(path, `Unrecognized numeric range operator: ${JSON.stringify(arg[i])}`);
-                if (typeof arg[i + 1] !== "number" || Math.abs(arg[i + 1]) > NUMERIC_LIMIT) throw new InvalidPatternError(path, `Value of ${arg[i]} must be a number between -5.0E9 and 5.0E9`);
+                if (!NUMERIC_OPS.includes(arg[i])) throw fail(at, `Unrecognized numeric range operator: ${JSON.stringify(arg[i])}`);
+                if (typeof arg[i + 1] !== "number" || Math.abs(arg[i + 1]) > bound.limit) {
+                    throw fail(at, `Value of ${arg[i]} must be a number between ${bound.text}; got ${JSON.stringify(arg[i + 1])}`);
+                }
             }
             if (arg.length === 4) {
-                if (!["<", "<="].includes(arg[2]) || ![">", ">="].includes(arg[0])) throw new InvalidPatternError(path, "Bad numeric range: the first pair needs > or >= and the second < or <=");
-                if (!(arg[1] < arg[3])) throw new InvalidPatternError(path, "Bottom must be less than top");
+                if (!["<", "<="].includes(arg[2]) || ![">", ">="].includes(arg[0])) throw fail(at, "Bad numeric range: the first pair needs > or >= and the second < or <=");
+                if (!(arg[1] < arg[3])) throw fail(at, "Bottom must be less than top");
             }
             return;
         }
@@ -75,20 +95,22 @@ export function checkMatcher(path: string, m: unknown): void {
             if (isObject(arg)) {
                 const [inner, ...more] = Object.keys(arg);
                 if (more.length > 0 || !["prefix", "suffix", "equals-ignore-case", "wildcard"].includes(inner)) {
-                    throw new InvalidPatternError(path, "Value of anything-but must be an array, a string, a number, or an object with prefix, suffix, equals-ignore-case or wildcard");
+                    throw fail(at, "Value of anything-but must be an array, a string, a number, or an object with prefix, suffix, equals-ignore-case or wildcard");
                 }
                 const v = arg[inner];
-                if (inner === "wildcard") for (const w of Array.isArray(v) ? v : [v]) checkWildcard(path, w);
-                else for (const s of Array.isArray(v) && inner === "equals-ignore-case" ? v : [v]) checkString(path, `anything-but ${inner}`, s);
+                if (inner === "wildcard") for (const w of Array.isArray(v) ? v : [v]) checkWildcard(at, w);
+                else for (const s of Array.isArray(v) && inner === "equals-ignore-case" ? v : [v]) checkString(at, `anything-but ${inner}`, s);
+                // Empty affix: the reason is aws/event-ruler's (the library EventBridge matches with); SNS shares the grammar.
+                if ((inner === "prefix" || inner === "suffix") && v === "") throw fail(at, "Null prefix/suffix not allowed");
                 return;
             }
             for (const v of Array.isArray(arg) ? arg : [arg]) {
-                if (typeof v !== "string" && typeof v !== "number") throw new InvalidPatternError(path, "Inside anything-but list, only strings and numbers are allowed");
+                if (typeof v !== "string" && typeof v !== "number") throw fail(at, "Inside anything-but list, only strings and numbers are allowed");
             }
             return;
         }
         default:
-            throw new InvalidPatternError(path, `Unrecognized match type ${op}; the operators are ${OPERATORS.join(", ")}`);
+            throw fail(at, `Unrecognized match type ${op}; the operators are ${OPERATORS.join(", ")}`);
     }
 }
 
@@ -147,7 +169,7 @@ function numericMatch(ops: unknown[], v: unknown): boolean {
     return true;
 }
 
-/** Whether one present, scalar value matches one (validated) matcher. */
+/** Whether one present scalar (string, number, boolean or null) matches one validated matcher other than `exists`. */
 export function matchScalar(m: unknown, v: unknown): boolean {
     if (!isObject(m)) return typeof m === "number" ? sameNumber(m, v) : m === v;
     const [op] = Object.keys(m);
@@ -166,7 +188,9 @@ export function matchScalar(m: unknown, v: unknown): boolean {
         case "numeric": return numericMatch(arg as unknown[], v);
         case "anything-but": {
             if (isObject(arg)) {
-                if (text === undefined) return false;
+                // "Anything-but matching matches anything except what's provided in the rule" (Comparison operators for
+                // use in event patterns): a number, boolean or null is not a string with that prefix/suffix/wildcard/case.
+                if (text === undefined) return true;
                 const [inner] = Object.keys(arg);
                 const x = arg[inner];
                 if (inner === "prefix") return !text.startsWith(x as string);
@@ -185,32 +209,46 @@ export function existsMatcher(m: unknown): boolean | undefined {
     return isObject(m) && "exists" in m ? (m.exists as boolean) : undefined;
 }
 
+/** Decides an `exists` matcher on a leaf value (undefined when the field is absent). */
+export type ExistsRule = (want: boolean, leaf: unknown) => boolean;
+
+/** EventBridge: `exists` is presence of the field as a leaf. */
+export const presence: ExistsRule = (want, leaf) => want === (leaf !== undefined);
+
+const isScalar = (v: unknown) => v === null || typeof v !== "object";
+
 /**
  * A leaf: the field (absent = undefined) against the array of matchers, any of which may match. A field holding
- * an array matches when any element does.
+ * an array matches when any element does; a field holding an object is no leaf value (nested patterns read it).
  */
-export function matchLeaf(matchers: unknown[], value: unknown): boolean {
-    const present = value !== undefined;
+export function matchLeaf(matchers: unknown[], value: unknown, exists: ExistsRule = presence): boolean {
+    const leaf = isObject(value) ? undefined : value;
     return matchers.some((m) => {
-        const exists = existsMatcher(m);
-        if (exists !== undefined) return exists === (present && !isObject(value));
-        if (!present) return false;
-        return Array.isArray(value) ? value.some((x) => matchScalar(m, x)) : matchScalar(m, value);
+        const want = existsMatcher(m);
+        if (want !== undefined) return exists(want, leaf);
+        if (leaf === undefined) return false;
+        return Array.isArray(leaf) ? leaf.some((x) => isScalar(x) && matchScalar(m, x)) : matchScalar(m, leaf);
     });
 }
 
-/**
- * A pattern object against a JSON object: every key must match (AND); `$or` holds alternative sub-patterns.
- * `read` fetches a key's value (SNS attribute scope reads typed attributes).
- */
-export function matchObject(pattern: Record<string, unknown>, target: unknown, read: (target: unknown, key: string) => unknown = defaultRead): boolean {
+export interface MatchOptions {
+    /** Reads a top-level key (SNS attribute scope reads typed attributes); nested levels read the JSON. */
+    read?: (target: unknown, key: string) => unknown;
+    /** The service's `exists` rule; EventBridge's by default. */
+    exists?: ExistsRule;
+}
+
+/** A pattern object against a JSON object: every key must match (AND); `$or` holds alternative sub-patterns. */
+export function matchObject(pattern: Record<string, unknown>, target: unknown, options: MatchOptions = {}): boolean {
+    const { read = defaultRead, exists = presence } = options;
     return Object.entries(pattern).every(([key, p]) => {
-        if (key === "$or") return (p as Record<string, unknown>[]).some((alt) => matchObject(alt, target, read));
+        if (key === "$or") return (p as Record<string, unknown>[]).some((alt) => matchObject(alt, target, options));
         const value = read(target, key);
-        if (Array.isArray(p)) return matchLeaf(p, value);
+        if (Array.isArray(p)) return matchLeaf(p, value, exists);
         // Nested: an array of objects in the target matches when any element does.
-        if (Array.isArray(value)) return value.some((v) => matchObject(p as Record<string, unknown>, v, defaultRead));
-        return matchObject(p as Record<string, unknown>, value, defaultRead);
+        const nested = { exists };
+        if (Array.isArray(value)) return value.some((v) => matchObject(p as Record<string, unknown>, v, nested));
+        return matchObject(p as Record<string, unknown>, value, nested);
     });
 }
 
@@ -219,24 +257,22 @@ function defaultRead(target: unknown, key: string): unknown {
 }
 
 /** Validates a pattern object: leaves are non-empty arrays of valid matchers, `$or` holds ≥ 2 patterns. */
-export function checkPattern(pattern: unknown, path = ""): number {
-    if (!isObject(pattern)) throw new InvalidPatternError(path, `${path ? `"${path}"` : "The pattern"} must be an object or an array`);
-    if (Object.keys(pattern).length === 0 && path === "") throw new InvalidPatternError(path, "Empty objects are not allowed");
-    let combinations = 1;
+export function checkPattern(pattern: unknown, service: Service, path = ""): void {
+    const at = (p: string): Where => ({ service, path: p });
+    if (!isObject(pattern)) throw fail(at(path), `${path ? `"${path}"` : "The pattern"} must be an object or an array`);
+    if (Object.keys(pattern).length === 0 && path === "") throw fail(at(path), "Empty objects are not allowed");
     for (const [key, p] of Object.entries(pattern)) {
-        const at = path ? `${path}.${key}` : key;
+        const where = path ? `${path}.${key}` : key;
         if (key === "$or") {
-            if (!Array.isArray(p) || p.length < 2) throw new InvalidPatternError(at, "$or must be an array of at least 2 patterns");
-            combinations *= p.reduce((sum: number, alt) => sum + checkPattern(alt, at), 0);
+            if (!Array.isArray(p) || p.length < 2) throw fail(at(where), "$or must be an array of at least 2 patterns");
+            p.forEach((alt) => checkPattern(alt, service, where));
         } else if (Array.isArray(p)) {
-            if (p.length === 0) throw new InvalidPatternError(at, "Empty arrays are not allowed");
-            p.forEach((m) => checkMatcher(at, m));
-            combinations *= p.length;
+            if (p.length === 0) throw fail(at(where), "Empty arrays are not allowed");
+            p.forEach((m) => checkMatcher(at(where), m));
         } else if (isObject(p)) {
-            combinations *= checkPattern(p, at);
+            checkPattern(p, service, where);
         } else {
-            throw new InvalidPatternError(at, `"${key}" must be an object or an array`);
+            throw fail(at(where), `"${key}" must be an object or an array`);
         }
     }
-    return combinations;
 }

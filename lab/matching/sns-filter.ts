@@ -1,6 +1,6 @@
 // SNS subscription filter policies (SNS developer guide, "Amazon SNS message filtering"): which subscribers get a
 // message, by its attributes (MessageAttributes scope, the default) or its JSON body (MessageBody scope).
-import { checkPattern, InvalidPatternError, matchObject } from "./filters";
+import { checkPattern, ExistsRule, InvalidPatternError, isObject, matchObject } from "./filters";
 
 export type FilterPolicyScope = "MessageAttributes" | "MessageBody";
 export type FilterPolicy = Record<string, unknown>;
@@ -16,38 +16,112 @@ export interface SnsMessage {
     body?: string;
 }
 
-/** SNS limits (SNS developer guide, "Filter policy constraints"). */
+/** SNS limits ("Filter policy constraints in Amazon SNS", its "Wildcard pattern usage guidelines" included). */
 export const MAX_KEYS = 5;
 export const MAX_COMBINATIONS = 150;
+export const MAX_WILDCARD_POINTS = 100;
+export const MAX_WILDCARDS_PER_PATTERN = 3;
 
-/** Validates a filter policy for its scope; throws InvalidPatternError with the reason SNS gives. */
+const fail = (path: string, reason: string) => new InvalidPatternError("SNS", path, reason);
+
+/** SNS's total combination of values, which must not exceed 150. */
+// Filter policy constraints in Amazon SNS: the product, over keys, of the number of values × the key's nesting level.
+// AND/OR logic: "the sum of the combination complexities for each OR statement"; alternatives stay at the $or's level.
+export function filterPolicyCombinations(policy: FilterPolicy, depth = 1): number {
+    let total = 1;
+    for (const [key, v] of Object.entries(policy)) {
+        if (key === "$or") total *= (v as FilterPolicy[]).reduce((sum, alt) => sum + filterPolicyCombinations(alt, depth), 0);
+        else if (Array.isArray(v)) total *= v.length * depth;
+        else total *= filterPolicyCombinations(v as FilterPolicy, depth + 1);
+    }
+    return total;
+}
+
+interface Leaf {
+    path: string;
+    key: string;
+    matchers: unknown[];
+}
+
+function leavesOf(policy: FilterPolicy, path = ""): Leaf[] {
+    return Object.entries(policy).flatMap(([key, v]) => {
+        if (key === "$or") return (v as FilterPolicy[]).flatMap((alt) => leavesOf(alt, path));
+        const at = path ? `${path}.${key}` : key;
+        return Array.isArray(v) ? [{ path: at, key, matchers: v }] : leavesOf(v as FilterPolicy, at);
+    });
+}
+
+/** The first key holding an object rather than an array, outside `$or`'s own array. */
+function nestedKey(policy: FilterPolicy): string | undefined {
+    for (const [key, v] of Object.entries(policy)) {
+        if (key !== "$or") {
+            if (!Array.isArray(v)) return key;
+        } else {
+            for (const alt of v as FilterPolicy[]) {
+                const nested = nestedKey(alt);
+                if (nested !== undefined) return nested;
+            }
+        }
+    }
+    return undefined;
+}
+
+const wildcardCount = (pattern: string) => pattern.split("*").length - 1;
+
+/** The wildcard patterns a matcher holds: `wildcard`, or `anything-but` `wildcard` (one or a list). */
+function wildcardsOf(m: unknown): string[] {
+    if (!isObject(m)) return [];
+    if (typeof m.wildcard === "string") return [m.wildcard];
+    const but = m["anything-but"];
+    return isObject(but) && "wildcard" in but ? ([] as unknown[]).concat(but.wildcard).map(String) : [];
+}
+
+// Wildcard pattern usage guidelines: "Single wildcard: 1 point; Multiple wildcards: 3 points each; Anything-but: 1 point".
+function patternPoints(m: unknown): number {
+    if (!isObject(m)) return 0;
+    if ("anything-but" in m) return 1;
+    if (typeof m.wildcard !== "string") return 0;
+    const count = wildcardCount(m.wildcard);
+    return count === 1 ? 1 : count >= 2 ? 3 * count : 0;
+}
+
+/** Total wildcard complexity across all fields (each leaf array, `$or` alternatives included). */
+// Wildcard pattern usage guidelines: "Field complexity = (Sum of pattern points) × (Number of patterns)"; every pattern counts.
+export function wildcardComplexity(policy: FilterPolicy): number {
+    return leavesOf(policy).reduce((sum, leaf) => sum + leaf.matchers.reduce((points: number, m) => points + patternPoints(m), 0) * leaf.matchers.length, 0);
+}
+
+/** Validates a filter policy for its scope; throws InvalidPatternError worded as SNS words it. */
 export function parseFilterPolicy(policy: string | FilterPolicy, scope: FilterPolicyScope = "MessageAttributes"): FilterPolicy {
     let parsed: unknown = policy;
     if (typeof policy === "string") {
         try {
             parsed = JSON.parse(policy);
         } catch (error) {
-            throw new InvalidPatternError("", `FilterPolicy: failed to parse JSON. ${(error as Error).message}`);
+            throw fail("", `failed to parse JSON. ${(error as Error).message}`);
         }
     }
-    const walk = (p: unknown, path: string) => {
-        for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
-            if (k === "$or") (v as unknown[]).forEach((alt) => walk(alt, path));
-            else if (Array.isArray(v)) v.forEach((m) => {
-                if (m && typeof m === "object" && "wildcard" in m) throw new InvalidPatternError(path ? `${path}.${k}` : k, "Unrecognized match type wildcard");
-            });
-            else if (scope === "MessageAttributes") throw new InvalidPatternError(k, `FilterPolicy: "${k}" must be an array: attribute filter policies do not nest`);
-            else walk(v, path ? `${path}.${k}` : k);
-        }
-    };
-    const combinations = checkPattern(parsed);
-    walk(parsed, "");
-    const keys = new Set<string>();
-    const collect = (p: unknown) => Object.entries(p as Record<string, unknown>).forEach(([k, v]) => (k === "$or" ? (v as unknown[]).forEach(collect) : Array.isArray(v) ? keys.add(k) : collect(v)));
-    collect(parsed);
-    if (keys.size > MAX_KEYS) throw new InvalidPatternError("", `FilterPolicy: Filter policy can not have more than ${MAX_KEYS} keys`);
-    if (combinations > MAX_COMBINATIONS) throw new InvalidPatternError("", `FilterPolicy: Filter policy is too complex (${combinations} combinations; at most ${MAX_COMBINATIONS})`);
-    return parsed as FilterPolicy;
+    checkPattern(parsed, "SNS");
+    const valid = parsed as FilterPolicy;
+    // "Amazon SNS doesn't accept a nested filter policy for attribute-based filtering" (Filter policy constraints in Amazon SNS).
+    const nested = scope === "MessageAttributes" ? nestedKey(valid) : undefined;
+    if (nested !== undefined) throw fail(nested, "Filter policy scope MessageAttributes does not support nested filter policy");
+    const leaves = leavesOf(valid);
+    const wildcards = leaves.flatMap((leaf) => leaf.matchers.flatMap(wildcardsOf).map((pattern) => ({ leaf, pattern })));
+    // Wildcard pattern usage guidelines: "Maximum 3 wildcards per pattern".
+    for (const { leaf, pattern } of wildcards) {
+        const count = wildcardCount(pattern);
+        if (count > MAX_WILDCARDS_PER_PATTERN) throw fail(leaf.path, `Maximum ${MAX_WILDCARDS_PER_PATTERN} wildcards per pattern; ${JSON.stringify(pattern)} has ${count}`);
+    }
+    // Filter policy constraints in Amazon SNS: "For a nested policy, only leaf keys are counted towards the five key limit."
+    const keys = [...new Set(leaves.map((leaf) => leaf.key))];
+    if (keys.length > MAX_KEYS) throw fail("", `Filter policy can not have more than ${MAX_KEYS} keys (${keys.length}: ${keys.join(", ")})`);
+    const combinations = filterPolicyCombinations(valid);
+    if (combinations > MAX_COMBINATIONS) throw fail("", `Filter policy is too complex (${combinations} combinations; at most ${MAX_COMBINATIONS})`);
+    // Wildcard pattern usage guidelines: the 100-point budget protects policies "containing wildcards", so only those.
+    const points = wildcards.length > 0 ? wildcardComplexity(valid) : 0;
+    if (points > MAX_WILDCARD_POINTS) throw fail("", `Filter policy is too complex (wildcard complexity ${points} points; at most ${MAX_WILDCARD_POINTS})`);
+    return valid;
 }
 
 /** An attribute's value as the filter compares it: String as is, Number as a number, String.Array as its elements. */
@@ -69,14 +143,26 @@ function attributeValue(attributes: unknown, name: string): unknown {
     }
 }
 
+/** SNS's `exists`, which differs from EventBridge's presence. */
+// Key matching in Amazon SNS: exists true needs "a non-null and non-empty value" (an empty String.Array included).
+// Key matching in Amazon SNS: exists false "only matches if at least one attribute is present"; for the body (≥ 1 property) that is the lab's reading.
+function snsExists(messageHasKeys: boolean): ExistsRule {
+    return (want, leaf) => want
+        ? leaf !== undefined && leaf !== null && leaf !== "" && !(Array.isArray(leaf) && leaf.length === 0)
+        : leaf === undefined && messageHasKeys;
+}
+
 /** Whether a subscription with this (validated) policy receives the message. */
 export function matchesFilterPolicy(policy: FilterPolicy, message: SnsMessage, scope: FilterPolicyScope = "MessageAttributes"): boolean {
-    if (scope === "MessageAttributes") return matchObject(policy, message.attributes ?? {}, attributeValue);
+    if (scope === "MessageAttributes") {
+        const attributes = message.attributes ?? {};
+        return matchObject(policy, attributes, { read: attributeValue, exists: snsExists(Object.keys(attributes).length > 0) });
+    }
     let body: unknown;
     try {
         body = JSON.parse(message.body ?? "");
     } catch {
         return false; // SNS: a body that is not a JSON object matches no MessageBody policy
     }
-    return matchObject(policy, body);
+    return matchObject(policy, body, { exists: snsExists(isObject(body) && Object.keys(body).length > 0) });
 }

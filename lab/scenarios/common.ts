@@ -18,7 +18,7 @@ export interface ConsumerQueues {
 }
 
 /** A source queue and its DLQ as SqsConsumer builds them: visibility from the settings, DLQ retention 14 days. */
-export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; visibilityTimeoutSeconds?: number; duplicateRate?: number } = {}): ConsumerQueues {
+export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; visibilityTimeoutSeconds?: number; duplicateRate?: number; staleDeleteRate?: number } = {}): ConsumerQueues {
     const suffix = options.fifo ? ".fifo" : "";
     const fifo = options.fifo ? { contentBasedDeduplication: true } : undefined;
     const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo });
@@ -29,6 +29,7 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
         redrive: { deadLetter: dlq, maxReceiveCount: settings.maxReceiveCount },
         fifo,
         duplicateRate: options.duplicateRate,
+        staleDeleteRate: options.staleDeleteRate,
         random: run.random,
     });
     return { queue, dlq };

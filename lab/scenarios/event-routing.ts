@@ -43,14 +43,16 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     name: "eventbridge-target-dlq",
     title: "An EventBridge target that keeps failing",
     pattern: "eventRouting",
-    awsRule: "EventBridge retries a retriable delivery failure with exponential backoff and jitter until the target's maximumRetryAttempts (default 185) "
-        + "or maximumEventAgeInSeconds (default 24 h) runs out; an error that cannot pass (no permission, no such resource) is not retried. Then the event "
-        + "goes to the target's DLQ with ERROR_CODE, ERROR_MESSAGE, RULE_ARN and TARGET_ARN attributes, or is dropped (EventBridge user guide, "
-        + "eb-rule-retry-policy, eb-rule-dlq). The lab assumes 1 s doubling backoff capped at 10 minutes, jittered to 50–100 %; AWS does not publish the delays.",
+    awsRule: "EventBridge retries a delivery that fails with a retriable error, \"with an exponential back off and jitter\", for 24 hours and up to 185 "
+        + "retries (186 attempts) by default, or until the target's maximumRetryAttempts / maximumEventAgeInSeconds; it does not retry an error from "
+        + "missing permissions or a target that no longer exists. Then the event goes to the target's DLQ with RULE_ARN, TARGET_ARN, ERROR_CODE, "
+        + "ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS attributes, or is dropped (EventBridge user guide, \"How EventBridge retries "
+        + "delivering events\", \"Using dead-letter queues to process undelivered events\"). AWS publishes no backoff delays: the lab assumes 1 s "
+        + "doubling capped at 10 minutes, jittered to 50–100 %.",
     params: {
         orders: { default: 20, min: 1, max: 10_000, description: "orders put on the bus (half of them high value)" },
         outageHours: { default: 26, min: 0, max: 48, fraction: true, description: "how long the high-value queue target refuses deliveries" },
-        failure: { default: "retriable", choices: ["retriable", "non-retriable"], description: "the target's error: throttled/unavailable, or a queue policy that refuses EventBridge" },
+        failure: { default: "retriable", choices: ["retriable", "non-retriable"], description: "the target's error: THROTTLING (retried), or NO_PERMISSIONS: a queue policy that refuses EventBridge (not retried)" },
     },
     horizonSeconds: (s, p) => Math.max(s.targetMaximumEventAgeSeconds, Number(p.outageHours) * 3600) + 3600,
     async run(run, settings, params, go) {
@@ -70,9 +72,10 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
                     highValue.send(JSON.stringify(event));
                     return "ok";
                 }
+                // Documented ERROR_CODE values; the messages are the lab's own (AWS documents none) and say so.
                 return retriable
-                    ? { error: "SQS.ThrottlingException", message: "Rate exceeded (simulated outage)", retriable: true }
-                    : { error: "SQS.AccessDeniedException", message: "The queue policy does not allow events.amazonaws.com to send (simulated)", retriable: false };
+                    ? { error: "THROTTLING", message: "(lab) the queue target is throttling deliveries" }
+                    : { error: "NO_PERMISSIONS", message: "(lab) the queue policy does not allow events.amazonaws.com to send" };
             },
         }]);
         const target = rule.targets[0];
@@ -103,20 +106,25 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
                 "events in the target DLQ": targetDlq.size,
                 "dropped (no DLQ)": target.stats.dropped,
                 "DLQ ERROR_CODE": attrs.ERROR_CODE?.stringValue ?? "none",
+                "DLQ EXHAUSTED_RETRY_CONDITION": attrs.EXHAUSTED_RETRY_CONDITION?.stringValue ?? "none",
+                "DLQ RETRY_ATTEMPTS": attrs.RETRY_ATTEMPTS?.stringValue ?? "none",
             },
             expectations: retriable && outageMs >= settings.targetMaximumEventAgeSeconds * 1000 ? [
                 { claim: "each matched event is retried until the retry policy runs out, then sits in the target's DLQ", holds: targetDlq.size === matched.size && attempts.every((a) => a > 1) },
                 { claim: `no event is tried more than 1 + maximumRetryAttempts (${settings.targetMaximumRetryAttempts}) times or after maximumEventAgeInSeconds`, holds: attempts.every((a) => a <= settings.targetMaximumRetryAttempts + 1) && hoursToDlq.every((h) => h <= settings.targetMaximumEventAgeSeconds / 3600) },
-                { claim: "the DLQ message says why (ERROR_CODE, RULE_ARN)", holds: attrs.ERROR_CODE !== undefined && attrs.RULE_ARN?.stringValue === rule.arn },
+                { claim: "the DLQ message says why: RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS",
+                    holds: attrs.RULE_ARN?.stringValue === rule.arn && attrs.TARGET_ARN?.stringValue === highValue.arn && attrs.ERROR_CODE?.stringValue === "THROTTLING"
+                        && attrs.ERROR_MESSAGE !== undefined && ["MaximumRetryAttempts", "MaximumEventAgeInSeconds"].includes(attrs.EXHAUSTED_RETRY_CONDITION?.stringValue ?? "")
+                        && attrs.RETRY_ATTEMPTS !== undefined },
             ] : retriable ? [
                 { claim: "an outage shorter than the retry policy loses nothing: every matched event is delivered after recovery", holds: target.stats.delivered === matched.size && targetDlq.size === 0 },
             ] : [
-                { claim: "a non-retriable error is not retried: each matched event goes to the DLQ after one attempt", holds: targetDlq.size === matched.size && attempts.every((a) => a === 1) },
+                { claim: "a non-retriable error (NO_PERMISSIONS) is not retried: each matched event goes to the DLQ after one attempt", holds: targetDlq.size === matched.size && attempts.every((a) => a === 1) && attrs.ERROR_CODE?.stringValue === "NO_PERMISSIONS" },
             ],
             explanation: retriable
                 ? `The high-value rule matched ${rule.matched} of ${bus.counts.put} events. Its queue target refused deliveries for ${params.outageHours} h with a retriable error, so EventBridge kept retrying `
-                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
-                : `The queue target's policy refused EventBridge (a non-retriable error), so EventBridge did not retry: the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
+                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
+                : `The queue target's policy refused EventBridge (ERROR_CODE ${attrs.ERROR_CODE?.stringValue ?? "none"}, an error EventBridge does not retry), so the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
         };
     },
 };

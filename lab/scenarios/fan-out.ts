@@ -34,7 +34,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
             const queues: ConsumerQueues = consumerQueues(run, s.name, settings);
             const subscription = topic.subscribe({
                 name: s.name, queue: queues.queue, filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope,
-                rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery,
+                rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery, random: run.random,
                 // The subscription's own redrive policy: deliveries SNS could not make, apart from the consumer's DLQ.
                 deadLetter: new SimQueue(run.clock, { name: `${s.name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS }),
             });
@@ -101,6 +101,79 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
                 + "the high-value subscriber's policy matched the JSON body (type and a numeric amount ≥ 100), the eu-orders policy matched message attributes "
                 + "(an eu- prefix on region and the event type), and audit, with no policy, got everything. Filtering happens in SNS, so a consumer never pays for a message it does not want; "
                 + "a message matching no policy is simply not delivered to that subscriber, which is not a failure and raises no alarm.",
+        };
+    },
+};
+
+export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
+    name: "sns-delivery-failure",
+    title: "A subscriber queue SNS cannot deliver to",
+    pattern: "fanOut",
+    awsRule: "SNS retries a delivery that fails with a server-side error by the delivery policy for AWS managed endpoints (3 immediate retries, 2 at 1 s, "
+        + "10 backing off from 1 s to 20 s, 100,000 at 20 s: 100,015 over 23 days, jittered), but \"doesn't retry the message delivery that fails as a result "
+        + "of a client-side error\" (the endpoint is gone or its policy refuses SNS); past that, or at once for a client-side error, the message goes to the "
+        + "subscription's DLQ, or is discarded without one (SNS developer guide, \"Amazon SNS message delivery retries\", \"Amazon SNS dead-letter queues\"). "
+        + "How much jitter is not published: the lab draws each delay from 80–100 % of the documented value.",
+    params: {
+        orders: { default: 20, min: 1, max: 10_000, description: "orders published at the start" },
+        outageMinutes: { default: 30, min: 0, max: 60 * 24 * 30, description: "how long the audit subscriber's queue refuses deliveries" },
+        failure: { default: "server-error", choices: ["server-error", "client-error"], description: "the queue unavailable (server-side, retried), or its policy refusing SNS (client-side, not retried)" },
+    },
+    horizonSeconds: (_s, p) => Number(p.outageMinutes) * 60 + 600,
+    async run(run, settings, params, go) {
+        const n = Number(params.orders);
+        const outageMs = Number(params.outageMinutes) * 60_000;
+        const failure = params.failure as "server-error" | "client-error";
+        const topic = new SimTopic(run.clock, "fan-out-topic");
+        const effects = new Effects();
+        const queues = consumerQueues(run, "audit", settings);
+        const deliveryDlq = new SimQueue(run.clock, { name: "audit-delivery-dlq", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+        const firstAttempt = new Map<string, number>();
+        const subscription = topic.subscribe({
+            name: "audit", queue: queues.queue, rawMessageDelivery: settings.rawMessageDelivery, deadLetter: deliveryDlq, random: run.random,
+            deliver: () => (run.clock.now < outageMs ? failure : "ok"),
+        });
+        const fn = "audit-fn";
+        mapping(run, fn, queues.queue, () => queueWorker(run, fn, queues, settings, countingStep(run, effects, { processingMs: 50 })), settings);
+        run.timeline.gauge("deliveries waiting for a retry", () => subscription.pending.length);
+        run.timeline.gauge("subscription DLQ depth", () => deliveryDlq.size);
+        run.timeline.gauge("orders processed", () => effects.units);
+        const list: Order[] = Array.from({ length: n }, (_, i) => ({ orderId: `order-${String(i + 1).padStart(5, "0")}`, amount: 10 + i }));
+        const producer = createFanOutProducer({ client: simulatedSnsClient(topic), topicArn: topic.arn, logger: run.logger("fan-out-producer"), metrics: run.metrics("fan-out-producer") });
+        run.clock.at(0, async () => {
+            for (let i = 0; i < list.length; i += 10) {
+                list.slice(i, i + 10).forEach((o) => firstAttempt.set(o.orderId, run.clock.now));
+                await producer({ orders: list.slice(i, i + 10), correlationId: `lab-publish-${i / 10 + 1}` }, lambdaContext("fan-out-producer", `publish-${i}`, () => 30_000));
+            }
+        });
+        await go();
+        const c = conservation(list.map((o) => o.orderId), orderLocator(effects, [deliveryDlq, queues.dlq], [bodiesOf(queues.queue), { bodies: () => subscription.pending }]));
+        const { retries, clientErrors, delivered, deadLettered } = subscription.counts;
+        const retrying = failure === "server-error";
+        return {
+            conservation: c,
+            measures: {
+                "orders published": topic.counts.published,
+                "delivery attempts": delivered + retries + clientErrors,
+                "retries": retries,
+                "client-side errors (not retried)": clientErrors,
+                "delivered to the queue": delivered,
+                "in the subscription DLQ": deliveryDlq.size,
+                "processed by the consumer": effects.units,
+            },
+            expectations: retrying ? [
+                { claim: "a server-side error is retried: nothing reaches the subscription DLQ while the retry policy lasts", holds: deadLettered === 0 && retries > 0 },
+                { claim: "every order is delivered once the queue accepts deliveries again, and processed", holds: delivered === n && effects.units === n },
+            ] : [
+                { claim: "a client-side error is not retried: each message goes to the subscription DLQ after one attempt", holds: retries === 0 && clientErrors === n && deliveryDlq.size === n },
+                { claim: "the subscriber processes none of them until they are redriven", holds: effects.units === 0 },
+            ],
+            explanation: retrying
+                ? `The audit queue refused deliveries for ${params.outageMinutes} minutes with a server-side error. SNS retried each of the ${n} messages `
+                + `(${retries} retries in all: immediately, then 1 s apart, then backing off to 20 s, then every 20 s) and delivered every one after the queue recovered; `
+                + "nothing reached the subscription DLQ, which would have taken them only after 100,015 attempts over about 23 days."
+                : `The audit queue's policy refused SNS (a client-side error), so SNS did not retry: all ${deliveryDlq.size} messages went straight to the subscription's DLQ. `
+                + "Without that DLQ they would have been discarded. Fixing the policy does not bring them back: redrive them from the DLQ.",
         };
     },
 };

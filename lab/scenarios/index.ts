@@ -2,7 +2,7 @@
 import { Scenario } from "../scenario";
 import { BURST_BACKPRESSURE, TRANSIENT_OUTAGE } from "./backpressure";
 import { ASYNC_RETRIES, EVENTBRIDGE_TARGET_DLQ } from "./event-routing";
-import { SNS_FILTERING } from "./fan-out";
+import { SNS_DELIVERY_FAILURE, SNS_FILTERING } from "./fan-out";
 import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
 import { PRODUCER_DUPLICATES } from "./producer-duplicates";
 import { VISIBILITY_TIMEOUT, VISIBILITY_TIMEOUT_IDEMPOTENT } from "./visibility-timeout";
@@ -16,6 +16,7 @@ export const SCENARIOS = [
     TRANSIENT_OUTAGE,
     EVENTBRIDGE_TARGET_DLQ,
     SNS_FILTERING,
+    SNS_DELIVERY_FAILURE,
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
 ] as unknown as Scenario[];

@@ -3,11 +3,15 @@
 // - pollers gather up to batchSize records, waiting up to the batching window for a full batch;
 // - concurrency starts at 5 batches when messages appear and grows by up to 300 per minute, capped by
 //   maximumConcurrency (and 1,000);
-// - an invocation the function's reserved concurrency cannot take is throttled: its batch returns after the
-//   visibility timeout, and the pollers back off;
+// - an invocation the function's reserved concurrency cannot take is throttled: Lambda reduces the mapping's
+//   concurrency and retries the batch with backoff "until the message's timestamp exceeds your queue's visibility
+//   timeout", when the messages return to the queue (services-sqs-errorhandling);
 // - a thrown error or a timeout returns the whole batch; with ReportBatchItemFailures only the listed records
 //   return (an empty list is success; an empty or unknown itemIdentifier fails the whole batch); without it,
-//   any response that is not an error deletes the whole batch.
+//   any response that is not an error deletes the whole batch;
+// - on function errors Lambda "gradually backs off, reducing the amount of concurrency allocated", except when
+//   ReportBatchItemFailures is on: then it "doesn't scale down message polling when function invocations fail".
+// AWS publishes neither the backoff delays nor how far concurrency drops; the lab's assumptions are LAMBDA_BACKOFF.
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
 import { SimMessage, SimQueue } from "./sqs";
@@ -41,6 +45,13 @@ export const INITIAL_CONCURRENCY = 5;
 export const SCALE_UP_PER_MINUTE = 300;
 export const MAX_SQS_CONCURRENCY = 1000;
 
+/**
+ * Assumptions (AWS publishes no values): a throttled batch is retried after 1 s, doubling, capped at 30 s, while
+ * its messages are still invisible; a throttle or a failed invocation (without ReportBatchItemFailures) halves the
+ * concurrency the pollers may use, which then grows back at the scale-up rate (+300 per minute).
+ */
+export const LAMBDA_BACKOFF = { throttleRetryFirstMs: 1000, throttleRetryCapMs: 30_000, concurrencyFactor: 0.5 };
+
 export interface EsmOptions {
     functionName: string;
     batchSize: number;
@@ -62,8 +73,12 @@ export interface EsmStats {
     environments: number;
     byOutcome: Record<Outcome, number>;
     recordsDelivered: number;
-    /** Records that returned to the queue after an invocation (failed, timed out, throttled). */
+    /** Records that returned to the queue after an invocation (failed, timed out, throttled past their visibility timeout). */
     recordsReturned: number;
+    /** Throttled invocation attempts Lambda retried with the same batch (no new receive). */
+    throttleRetries: number;
+    /** The lowest concurrency the pollers backed off to (undefined: never backed off). */
+    lowestBackoff?: number;
     maxConcurrent: number;
 }
 
@@ -74,10 +89,11 @@ export class EventSourceMapping {
     private windowUntil: number | undefined;
     /** When the current backlog began: concurrency grows from INITIAL_CONCURRENCY from then on. */
     private scalingFrom: number | undefined;
-    private backedOffTo: number | undefined;
+    /** After a throttle or a failed invocation: the concurrency the pollers dropped to, and when. */
+    private backoff: { to: number; at: number } | undefined;
     private requests = 0;
     readonly stats: EsmStats = {
-        invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0,
+        invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0, throttleRetries: 0,
         byOutcome: { success: 0, partial: 0, error: 0, timeout: 0, "invalid-response": 0, throttled: 0 },
     };
 
@@ -100,7 +116,15 @@ export class EventSourceMapping {
         const cap = Math.min(this.options.maximumConcurrency, MAX_SQS_CONCURRENCY);
         if (this.scalingFrom === undefined) return Math.min(cap, INITIAL_CONCURRENCY);
         const grown = INITIAL_CONCURRENCY + Math.floor(((this.clock.now - this.scalingFrom) * SCALE_UP_PER_MINUTE) / 60_000);
-        return Math.min(cap, grown, this.backedOffTo ?? Infinity);
+        const backedOff = this.backoff ? this.backoff.to + Math.floor(((this.clock.now - this.backoff.at) * SCALE_UP_PER_MINUTE) / 60_000) : Infinity;
+        return Math.min(cap, grown, backedOff);
+    }
+
+    /** Lambda reduces the concurrency allocated to the mapping (throttles; failed invocations without ReportBatchItemFailures). */
+    private backOff(): void {
+        const to = Math.max(1, Math.floor(this.concurrencyLimit * LAMBDA_BACKOFF.concurrencyFactor));
+        this.backoff = { to, at: this.clock.now };
+        this.stats.lowestBackoff = Math.min(this.stats.lowestBackoff ?? Infinity, to);
     }
 
     /** One poll per instant: sends at the same virtual time land in one batch, as they would in a real poll. */
@@ -116,7 +140,7 @@ export class EventSourceMapping {
         while (this.active < this.concurrencyLimit) {
             const visible = this.queue.visible;
             if (visible === 0) {
-                if (this.active === 0 && this.queue.inFlight === 0) { this.scalingFrom = undefined; this.backedOffTo = undefined; }
+                if (this.active === 0 && this.queue.inFlight === 0) { this.scalingFrom = undefined; this.backoff = undefined; }
                 break;
             }
             this.scalingFrom ??= this.clock.now;
@@ -141,13 +165,21 @@ export class EventSourceMapping {
         }
     }
 
-    private invoke(batch: SimMessage[]): void {
-        this.stats.recordsDelivered += batch.length;
+    private invoke(batch: SimMessage[], throttleRetry = 0): void {
+        if (throttleRetry === 0) this.stats.recordsDelivered += batch.length;
         if (this.options.reservedConcurrency !== undefined && this.active >= this.options.reservedConcurrency) {
-            // Throttled: the records were received (their receive count went up) and come back after the visibility timeout.
+            // Throttled: the batch was received (the receive counts); Lambda retries it until the messages' visibility
+            // timeout runs out, then they return to the queue.
             this.stats.byOutcome.throttled++;
-            this.stats.recordsReturned += batch.length;
-            this.backedOffTo = Math.max(1, this.active);
+            this.backOff();
+            const delay = Math.min(LAMBDA_BACKOFF.throttleRetryCapMs, LAMBDA_BACKOFF.throttleRetryFirstMs * 2 ** throttleRetry);
+            const invisibleUntil = Math.min(...batch.map((m) => m.visibleAt));
+            if (this.clock.now + delay < invisibleUntil) {
+                this.stats.throttleRetries++;
+                this.clock.after(delay, () => this.invoke(batch, throttleRetry + 1));
+            } else {
+                this.stats.recordsReturned += batch.length;
+            }
             return;
         }
         this.active++;
@@ -170,6 +202,8 @@ export class EventSourceMapping {
             const outcome = this.settle(records.map((r) => r.receiptHandle), records.map((r) => r.messageId), result);
             this.stats.byOutcome[outcome.outcome]++;
             this.stats.recordsReturned += outcome.returned;
+            const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
+            if (failed && !this.options.reportBatchItemFailures) this.backOff();
             this.active--;
             this.poll();
         };

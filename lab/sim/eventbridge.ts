@@ -3,7 +3,8 @@
 // event to its targets; a retriable delivery failure is retried with exponential backoff and jitter until the
 // target's maximumRetryAttempts or maximumEventAgeInSeconds is reached; a non-retriable one (the target's policy
 // refuses EventBridge, the resource does not exist) is not retried. Then the event goes to the target's DLQ with
-// the reason in its attributes, or is dropped if the target has none.
+// the reason in its attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION,
+// RETRY_ATTEMPTS), or is dropped if the target has none.
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
@@ -27,8 +28,25 @@ export interface BusEvent {
     detail: unknown;
 }
 
-/** What delivering to a target does with an event: accept it, or fail retriably or not. */
-export type TargetDelivery = (event: BusEvent) => "ok" | { error: string; message: string; retriable: boolean };
+/**
+ * ERROR_CODE values from EventBridge's documented sample ("Using dead-letter queues to process undelivered events").
+ * The lab uses these and nothing else; whether a code is retried follows the same page: "for errors that result from
+ * missing permissions to a target, a target resource that no longer exists, or a target that cannot be found due
+ * to an invalid address or DNS lookup failure, no retry attempts will happen".
+ */
+export const EVENTBRIDGE_ERROR_CODES = {
+    THROTTLING: { retriable: true },
+    TIMEOUT: { retriable: true },
+    CONNECTION_FAILURE: { retriable: true },
+    INTERNAL_ERROR: { retriable: true },
+    ERROR_FROM_TARGET: { retriable: true },
+    NO_PERMISSIONS: { retriable: false },
+    NO_RESOURCE: { retriable: false },
+} as const;
+export type EventBridgeErrorCode = keyof typeof EVENTBRIDGE_ERROR_CODES;
+
+/** What delivering to a target does with an event: accept it, or fail with a documented error code. */
+export type TargetDelivery = (event: BusEvent) => "ok" | { error: EventBridgeErrorCode; message: string };
 
 export interface TargetOptions {
     id: string;
@@ -74,9 +92,12 @@ export class SimTarget {
         const ageMs = this.clock.now - arrivedAt;
         const backoff = Math.min(EVENTBRIDGE_BACKOFF.capMs, EVENTBRIDGE_BACKOFF.firstMs * 2 ** retries);
         const delay = Math.round(backoff * (1 - EVENTBRIDGE_BACKOFF.jitter * this.random()));
-        const exhausted = !result.retriable || retries >= this.options.maximumRetryAttempts
-            || ageMs + delay > this.options.maximumEventAgeSeconds * 1000;
-        if (!exhausted) {
+        const retriable = EVENTBRIDGE_ERROR_CODES[result.error].retriable;
+        // Which limit ended the retries: EXHAUSTED_RETRY_CONDITION's documented values. None for an error never retried.
+        const exhausted = !retriable ? "none"
+            : retries >= this.options.maximumRetryAttempts ? "MaximumRetryAttempts"
+                : ageMs + delay > this.options.maximumEventAgeSeconds * 1000 ? "MaximumEventAgeInSeconds" : undefined;
+        if (exhausted === undefined) {
             this.stats.retries++;
             this.clock.after(delay, () => this.attempt(event, arrivedAt, retries + 1));
             return;
@@ -85,10 +106,11 @@ export class SimTarget {
         if (!dlq) return this.end(event, journey, "dropped");
         // The DLQ message is the event, with why it failed (EventBridge user guide, "Using dead-letter queues").
         const attributes: SQSMessageAttributes = {
-            ERROR_CODE: stringAttribute(result.error),
-            ERROR_MESSAGE: stringAttribute(result.message),
             RULE_ARN: stringAttribute(this.ruleArn),
             TARGET_ARN: stringAttribute(this.options.id),
+            ERROR_CODE: stringAttribute(result.error),
+            ERROR_MESSAGE: stringAttribute(result.message),
+            ...(exhausted !== "none" ? { EXHAUSTED_RETRY_CONDITION: stringAttribute(exhausted) } : {}),
             RETRY_ATTEMPTS: stringAttribute(String(retries)),
         };
         dlq.send(JSON.stringify(event), { attributes });

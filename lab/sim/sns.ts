@@ -1,15 +1,25 @@
-// An SNS topic in virtual time (SNS developer guide: message filtering, raw message delivery, delivery retries,
-// dead-letter queues): Publish offers the message to every subscription; a subscription whose filter policy does
-// not match never sees it; a matching one gets it raw (body + attributes) or wrapped in the JSON notification
-// envelope. A failed delivery to SQS follows the AWS-managed endpoint retry policy (3 immediate tries, 2 at 1 s,
-// 10 backing off from 1 s to 20 s, then 100,000 at 20 s: 100,015 attempts over about 23 days), then goes to the
-// subscription's DLQ (redrive policy) or is discarded.
+// An SNS topic in virtual time (SNS developer guide: message filtering, raw message delivery, "Amazon SNS message
+// delivery retries", "Amazon SNS dead-letter queues"): Publish offers the message to every subscription; a
+// subscription whose filter policy does not match never sees it; a matching one gets it raw (body + attributes) or
+// wrapped in the JSON notification envelope. A delivery to SQS that fails with a server-side error follows the
+// delivery policy for AWS managed endpoints (3 immediate retries, 2 at 1 s, 10 backing off from 1 s to 20 s, then
+// 100,000 at 20 s: 100,015 retries over about 23 days, jittered); a client-side error (the queue is gone, its policy
+// refuses SNS) is not retried. Then the message goes to the subscription's DLQ (redrive policy) or is discarded.
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
-/** Delay before delivery attempt `n` (0-based) to an AWS-managed endpoint such as SQS. */
+/**
+ * "Amazon SNS applies jittering to delivery retries" without saying how much: the lab assumes each delay after the
+ * immediate phase is drawn from 80–100 % of the documented value.
+ */
+export const SNS_RETRY_JITTER = 0.2;
+
+/** What one delivery attempt to the endpoint meets: success, or an error SNS classifies as client- or server-side. */
+export type SnsDelivery = "ok" | "client-error" | "server-error";
+
+/** Delay before delivery attempt `n` (0-based) to an AWS-managed endpoint such as SQS, before jitter. */
 export function snsRetryDelayMs(n: number): number | undefined {
     if (n <= 3) return 0; // the first attempt, then the immediate retry phase: 3 retries, no delay
     if (n <= 5) return 1000; // pre-backoff phase: 2 retries, 1 s apart
@@ -25,8 +35,14 @@ export interface SubscriptionOptions {
     filterPolicyScope?: FilterPolicyScope;
     rawMessageDelivery: boolean;
     deadLetter?: SimQueue;
-    /** Whether the endpoint accepts a delivery now (false: the queue's policy or key refuses SNS, or it is gone). */
-    available?: () => boolean;
+    /**
+     * What a delivery attempt meets now. "client-error": the queue is gone or its policy refuses SNS ("Client-side
+     * errors can happen when Amazon SNS has stale subscription metadata"); "server-error": the endpoint is
+     * unavailable. Default: every delivery succeeds.
+     */
+    deliver?: () => SnsDelivery;
+    /** The run's random source, for the retries' jitter. */
+    random?: () => number;
 }
 
 export interface PublishInput {
@@ -37,7 +53,7 @@ export interface PublishInput {
 export class SimSubscription {
     readonly arn: string;
     readonly policy: FilterPolicy | undefined;
-    readonly counts = { matched: 0, filteredOut: 0, delivered: 0, retries: 0, deadLettered: 0, discarded: 0 };
+    readonly counts = { matched: 0, filteredOut: 0, delivered: 0, retries: 0, clientErrors: 0, deadLettered: 0, discarded: 0 };
     private readonly retrying = new Set<string>();
     /** Called with each message the filter policy kept from this subscriber. */
     onFiltered: ((message: string) => void) | undefined;
@@ -68,13 +84,17 @@ export class SimSubscription {
     }
 
     private attempt(body: string, attributes: SQSMessageAttributes, n: number): void {
-        if (this.options.available?.() ?? true) {
+        const result = this.options.deliver?.() ?? "ok";
+        if (result === "ok") {
             this.retrying.delete(body);
             this.options.queue.send(body, { attributes });
             this.counts.delivered++;
             return;
         }
-        const delay = snsRetryDelayMs(n + 1);
+        // "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error."
+        if (result === "client-error") this.counts.clientErrors++;
+        const next = result === "client-error" ? undefined : snsRetryDelayMs(n + 1);
+        const delay = next === undefined || next === 0 ? next : Math.round(next * (1 - SNS_RETRY_JITTER * this.random()));
         if (delay === undefined) {
             this.retrying.delete(body);
             if (this.options.deadLetter) {
@@ -88,6 +108,11 @@ export class SimSubscription {
         this.retrying.add(body);
         this.counts.retries++;
         this.clock.after(delay, () => this.attempt(body, attributes, n + 1));
+    }
+
+    private random(): number {
+        if (!this.options.random) throw new Error(`subscription ${this.options.name}: retries need the run's random source (jitter)`);
+        return this.options.random();
     }
 
     /** The JSON notification SNS delivers when raw message delivery is off. */

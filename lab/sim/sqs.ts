@@ -23,8 +23,10 @@ export interface SimMessage {
     messageId: string;
     body: string;
     attributes: SQSMessageAttributes;
-    /** Enqueue time; a standard DLQ keeps the source's. */
+    /** Enqueue time, which retention counts from; a standard DLQ keeps the source's. */
     sentAt: number;
+    /** When the message arrived in this queue: ApproximateAgeOfOldestMessage counts from here (in a DLQ, the move). */
+    arrivedAt: number;
     firstReceivedAt: number;
     receiveCount: number;
     visibleAt: number;
@@ -52,6 +54,8 @@ export interface SimQueueOptions {
     fifo?: { contentBasedDeduplication: boolean };
     /** Standard queues: the probability that a receive also hands the same message to the next receive (at-least-once). */
     duplicateRate?: number;
+    /** The probability that a delete with a stale receipt handle deletes the message anyway (AWS: "might not be deleted"). */
+    staleDeleteRate?: number;
     random?: () => number;
 }
 
@@ -94,8 +98,9 @@ export class SimQueue {
     readonly url: string;
     readonly fifo: boolean;
     /** Every message that arrived and every way one left; `live` is what is still here. */
-    readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
+    readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, staleDeletesApplied: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
     private readonly live = new Set<SimMessage>();
+    private readonly byId = new Map<string, SimMessage>();
     /** The latest receipt handle of each message in flight: a receipt is valid only while it is the latest. */
     private readonly byReceipt = new Map<string, SimMessage>();
     private readonly ready = new Deque<SimMessage>();
@@ -140,7 +145,7 @@ export class SimQueue {
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
         this.enqueue({
-            messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
+            messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
             visibleAt: this.clock.now, generation: 0, state: READY,
             ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) } : {}),
         });
@@ -152,16 +157,34 @@ export class SimQueue {
         return this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
     }
 
-    /** DeleteMessage. A stale receipt (the message was received again since) succeeds but deletes nothing, as in SQS. */
+    /**
+     * DeleteMessage. With the latest receipt handle the message is deleted. With an older one (the message was received
+     * again since) "the request will succeed, but the message might not be deleted" (SQS API reference,
+     * DeleteMessage): AWS does not say how often, so the lab deletes with probability `staleDeleteRate`
+     * (an assumption, default 0.5) from the seeded random source. Returns whether the message is gone.
+     */
     delete(receipt: string): boolean {
-        const m = this.byReceipt.get(receipt);
-        if (!m) {
+        const m = this.byReceipt.get(receipt) ?? this.staleReceipt(receipt);
+        if (!m) return false; // already gone (deleted, redriven or expired)
+        if (m.receipt !== receipt) {
             this.counts.staleDeletes++;
-            return false;
+            if (this.random() >= (this.options.staleDeleteRate ?? 0.5)) return false;
+            this.counts.staleDeletesApplied++;
         }
         this.remove(m);
         this.counts.deleted++;
         return true;
+    }
+
+    /** The live message an older receipt handle of it names (receipt handles are `<message id>#<receive>`). */
+    private staleReceipt(receipt: string): SimMessage | undefined {
+        const m = this.byId.get(receipt.slice(0, receipt.lastIndexOf("#")));
+        return m && m.state !== GONE ? m : undefined;
+    }
+
+    private random(): number {
+        if (!this.options.random) throw new Error(`queue ${this.options.name}: a delete with a stale receipt needs the run's random source`);
+        return this.options.random();
     }
 
     /** Messages that can be received now (ApproximateNumberOfMessagesVisible). */
@@ -180,14 +203,14 @@ export class SimQueue {
         return this.live.size;
     }
 
-    /** ApproximateAgeOfOldestMessage, in ms. */
+    /** ApproximateAgeOfOldestMessage, in ms: the oldest message's time in this queue. */
     get oldestAgeMs(): number {
         let head = this.bySendTime.peek();
         while (head && head.state === GONE) {
             this.bySendTime.shift();
             head = this.bySendTime.peek();
         }
-        return head ? this.clock.now - head.sentAt : 0;
+        return head ? this.clock.now - head.arrivedAt : 0;
     }
 
     /** When the next hidden message becomes visible, if any. */
@@ -248,11 +271,14 @@ export class SimQueue {
             ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY, receipt: undefined,
             // A FIFO DLQ starts the retention clock again (SQS developer guide, dead-letter queues).
             sentAt: this.fifo ? this.clock.now : from.sentAt,
+            // "The ApproximateAgeOfOldestMessage metric indicates when the message moved to the dead-letter queue."
+            arrivedAt: this.clock.now,
         });
     }
 
     private enqueue(m: SimMessage): void {
         this.live.add(m);
+        this.byId.set(m.messageId, m);
         this.bySendTime.push(m);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!);
@@ -277,6 +303,7 @@ export class SimQueue {
         }
         m.state = GONE;
         this.live.delete(m);
+        this.byId.delete(m.messageId);
         if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
     }
 
