@@ -4,6 +4,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as FakeTimers from "@sinonjs/fake-timers";
 import { METRICS_NAMESPACE } from "../patterns/config";
+import { AlarmBoard } from "./alarms";
+import { CloudWatch } from "./sim/cloudwatch";
 import { LAB_EPOCH, seededRandom, VirtualClock } from "./sim/clock";
 
 /** Points on each timeline: enough for a smooth SVG, few enough for a small JSON. */
@@ -151,6 +153,8 @@ export class LabRun {
     readonly clock = new VirtualClock();
     readonly random: () => number;
     readonly timeline: TimelineRecorder;
+    /** The stack's alarms on the simulated resources, and the CloudWatch metrics they read. */
+    readonly alarms = new AlarmBoard(new CloudWatch(this.clock));
 
     constructor(readonly seed: number, horizonSeconds: number) {
         this.random = seededRandom(seed);
@@ -162,16 +166,31 @@ export class LabRun {
         return withEnv(QUIET_POWERTOOLS, () => new Logger({ serviceName, logLevel: "SILENT" }));
     }
 
-    /** Powertools Metrics with EMF output off. */
+    /**
+     * Powertools Metrics with EMF output off. What the handler adds, on it or on its single metrics, goes to the run's
+     * CloudWatch under the service name, where the stack's alarms on EMF metrics (RecordsRetried) read it.
+     */
     metrics(serviceName: string): Metrics {
-        return withEnv(QUIET_POWERTOOLS, () => new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) }));
+        const metrics = withEnv(QUIET_POWERTOOLS, () => new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) }));
+        const tap = (m: Metrics): Metrics => {
+            const add = m.addMetric.bind(m);
+            m.addMetric = (name, unit, value, resolution) => {
+                this.alarms.emf(serviceName, name, value);
+                return add(name, unit, value, resolution);
+            };
+            const single = m.singleMetric.bind(m);
+            m.singleMetric = () => tap(single());
+            return m;
+        };
+        return tap(metrics);
     }
 
     /** Runs the clock to `horizonSeconds` with Date at the virtual wall time, sampling the timeline on the way. */
     async run(onProgress?: (fraction: number) => void): Promise<Timeline> {
         const fake = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: LAB_EPOCH });
         const horizon = this.timeline.horizonMs;
-        this.clock.onAdvance = (_from, to) => {
+        this.clock.onAdvance = (from, to) => {
+            this.alarms.cloudwatch.advance(from, to);
             this.timeline.advance(to);
             fake.setSystemTime(LAB_EPOCH + to);
             onProgress?.(Math.min(1, to / horizon));

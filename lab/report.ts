@@ -36,11 +36,38 @@ export function formatReport(r: ScenarioResult): string {
         ...Object.entries(r.measures).map(([k, v]) => `     ${k.padEnd(48)} ${v}`),
         "   expected (the documented AWS behaviour)",
         ...r.expectations.map((e) => `     ${e.holds ? "✔" : "✘"} ${wrap(e.claim, 100, "       ")}`),
+        ...detection(r),
         `   why         ${wrap(r.explanation, 100, pad)}`,
         `   AWS rule    ${wrap(r.awsRule, 100, pad)}`,
         `   ${conservationLine(r)}`,
     ];
     return out.join("\n");
+}
+
+/** The report's detection section: when the stack's alarms would have fired, counted from the fault's start. */
+export function detection(r: ScenarioResult): string[] {
+    const fault = r.faultStartSeconds;
+    const lines = [fault === null ? "   detection   (no fault injected: every alarm should stay OK)" : `   detection   fault from ${formatDuration(fault)}; ${timeToDetect(r)}`];
+    const labels = r.alarms.map((a) => `${a.name} (${a.namespace} ${a.metricName ?? "metric math"})`);
+    const width = Math.max(0, ...labels.map((l) => l.length));
+    r.alarms.forEach((a, i) => {
+        const when = a.firstAlarmSeconds === null ? "stays OK"
+            : `ALARM at ${formatDuration(a.firstAlarmSeconds)}${fault === null ? "" : ` (+${formatDuration(a.firstAlarmSeconds - fault)})`}${a.okSeconds === null ? "" : `, OK at ${formatDuration(a.okSeconds)}`}`;
+        lines.push(`     ${labels[i].padEnd(width)}  ${when}`);
+    });
+    return lines;
+}
+
+/** "first alarm after N" or "not detected", from the fault's start. */
+export function timeToDetect(r: ScenarioResult): string {
+    const first = firstAlarm(r);
+    return first === undefined ? "not detected by any alarm of the stack" : `first alarm ${first.name} after ${formatDuration(first.firstAlarmSeconds! - (r.faultStartSeconds ?? 0))}`;
+}
+
+/** The alarm that fired first after the fault's start. */
+export function firstAlarm(r: ScenarioResult): ScenarioResult["alarms"][number] | undefined {
+    const fired = r.alarms.filter((a) => a.firstAlarmSeconds !== null && a.firstAlarmSeconds >= (r.faultStartSeconds ?? 0));
+    return fired.sort((a, b) => a.firstAlarmSeconds! - b.firstAlarmSeconds!)[0];
 }
 
 export function formatDuration(seconds: number): string {

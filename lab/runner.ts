@@ -29,6 +29,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         return timeline;
     });
     if (!timeline) throw new Error(`${scenario.name} never ran the clock`);
+    const alarms = run.alarms.evaluate(horizonSeconds * 1000);
+    const expectations = scenario.baseline
+        ? [...findings.expectations, { claim: `no alarm of the stack fires (${alarms.length} alarms: the false-positive check)`, holds: alarms.every((a) => a.firstAlarmSeconds === null) }]
+        : findings.expectations;
     return {
         scenario: scenario.name,
         title: scenario.title,
@@ -40,6 +44,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         simulatorEvents: run.clock.events,
         awsRule: scenario.awsRule,
         ...findings,
+        expectations,
         timeline,
+        faultStartSeconds: scenario.faultStartSeconds(settings, params),
+        alarms,
     };
 }

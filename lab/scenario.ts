@@ -2,6 +2,7 @@
 // defaults, validated by the same parser `pulumi up` uses) plus a few scenario parameters.
 import { ConfigError, LabConfig, parseLabConfig, PROJECT, settingsFieldNames, ToggleKey } from "../patterns/config";
 import { Conservation, LabRun, Timeline } from "./harness";
+import type { AlarmOutcome } from "./sim/cloudwatch";
 
 export type ParamValue = number | boolean | string;
 
@@ -36,9 +37,13 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     /** The AWS rule shown, with the documentation page it comes from. */
     awsRule: string;
     params: Record<string, ParamSpec>;
+    /** A healthy baseline: nothing is broken, and the runner expects every alarm of the stack to stay OK. */
+    baseline?: boolean;
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */
     settings?: Partial<Settings<K>>;
     horizonSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number;
+    /** When the fault the scenario injects begins (virtual seconds), or null for a healthy run or no fault at all. */
+    faultStartSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number | null;
     /** Rules across parameters and settings (e.g. no more poison messages than messages): what is wrong, or undefined. */
     check?(settings: Settings<K>, params: Record<string, ParamValue>): string | undefined;
     /** Builds the simulated services on `run`, starts the workload, runs the clock and reports. */
@@ -56,6 +61,10 @@ export interface ScenarioResult extends Findings {
     simulatorEvents: number;
     awsRule: string;
     timeline: Timeline;
+    /** When the injected fault began (virtual seconds), or null when the scenario injects none. */
+    faultStartSeconds: number | null;
+    /** Every alarm the stack deploys on the scenario's resources, evaluated on the run's simulated metrics. */
+    alarms: AlarmOutcome[];
 }
 
 /** A wrong --set: names the key, the value and what is allowed. */

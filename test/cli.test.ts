@@ -35,7 +35,7 @@ const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
 /** [what, command, args, exit status, the one stderr line (a regexp over it), env] */
 type Case = [string, string, string[], number, RegExp, NodeJS.ProcessEnv?];
 const CASES: Case[] = [
-    ["lab: an unknown scenario", LAB, ["no-such-scenario"], 2, /^lab: no scenario "no-such-scenario"; allowed poison-message, .*producer-duplicates \(see npm run lab -- --help\)$/],
+    ["lab: an unknown scenario", LAB, ["no-such-scenario"], 2, /^lab: no scenario "no-such-scenario"; allowed poison-message, .*steady-idempotent-consumer \(see npm run lab -- --help\)$/],
     ["lab: a count that is not an integer", LAB, ["poison-message", "--set", "messages=2.5"], 2, /^lab: --set messages=2\.5: poison-message allows an integer 1–100000 /],
     ["lab: more poison messages than messages", LAB, ["poison-message", "--set", "poisonMessages=20"], 2, /^lab: poison-message: poisonMessages=20 is more than messages=10: allowed at most as many/],
     ["lab: --all with a key some scenario lacks, before any report", LAB, ["--all", "--set", "messages=5"], 2, /^lab: --set messages=5: \S+ has no such key; allowed /],

@@ -59,6 +59,18 @@ describe("EventBridge event patterns", () => {
     ];
     for (const [what, pattern, expected] of cases) it(`${what}: ${expected ? "matches" : "does not match"}`, () => assert.equal(eb(pattern), expected));
 
+    it("an EU order without a channel reaches the EU rule; the earlier pattern, without the $or, dropped it; test traffic stays out", () => {
+        const order = (detail: object) => ({ ...EC2_EVENT, source: ORDER_SOURCE, "detail-type": ORDER_PLACED, detail });
+        // The rule as it was: "channel" named in the pattern, so an order that omits it matches nothing.
+        const before = { source: [ORDER_SOURCE], "detail-type": [ORDER_PLACED], detail: { region: [{ prefix: "eu-" }], channel: [{ "anything-but": ["test"] }] } };
+        const noChannel = order({ orderId: "o-1", amount: 20, region: "eu-west-1" });
+        assert.equal(eb(before, noChannel), false);
+        assert.equal(eb(EU_ORDERS_PATTERN, noChannel), true);
+        assert.equal(eb(EU_ORDERS_PATTERN, order({ orderId: "o-2", amount: 20, region: "eu-west-1", channel: "web" })), true);
+        assert.equal(eb(EU_ORDERS_PATTERN, order({ orderId: "o-3", amount: 20, region: "eu-west-1", channel: "test" })), false);
+        assert.equal(eb(EU_ORDERS_PATTERN, order({ orderId: "o-4", amount: 20, region: "us-east-1" })), false);
+    });
+
     it("the lab's event-routing rules route each order to the targets whose rule matches", () => {
         const order = (detail: object) => ({ ...EC2_EVENT, source: ORDER_SOURCE, "detail-type": ORDER_PLACED, detail });
         const targets = (detail: object) => [["high-value", HIGH_VALUE_ORDERS_PATTERN], ["eu-orders", EU_ORDERS_PATTERN]]
@@ -66,8 +78,8 @@ describe("EventBridge event patterns", () => {
         assert.deepEqual(targets({ amount: 120, region: "eu-west-1", channel: "web" }), ["high-value", "eu-orders"]);
         assert.deepEqual(targets({ amount: 120, region: "eu-west-1", channel: "test" }), ["high-value"]);
         assert.deepEqual(targets({ amount: 99.99, region: "us-east-1", channel: "web" }), []);
-        // anything-but, like every matcher but exists:false, needs the field: an order without a channel is not routed.
-        assert.deepEqual(targets({ amount: 5, region: "eu-central-1" }), []);
+        // channel is optional: an EU order without one is routed (the rule's $or with exists: false).
+        assert.deepEqual(targets({ amount: 5, region: "eu-central-1" }), ["eu-orders"]);
     });
 
     it("exists true matches a null field: EventBridge keeps presence semantics", () => assert.equal(eb({ detail: { responseElements: [{ exists: true }] } }), true));

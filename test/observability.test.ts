@@ -1,9 +1,10 @@
 // Every pattern enabled at once: each queue, DLQ and function has the alarms its failure modes need, every alarm
 // notifies the stack's alarm topic, and the one dashboard shows every alarm and every consumer's records.
 import { strict as assert } from "assert";
+import { dashboardName } from "../patterns/shared/dashboard";
 import { RecordedResource, runProgram, Stack, T } from "./harness";
 
-describe("alarms and dashboard, all patterns on", () => {
+describe("all four patterns together: names, alarms and dashboard", () => {
     let stack: Stack;
     before(async () => {
         stack = new Stack(await runProgram({ queueWorker: true, fanOut: true, eventRouting: true, idempotentConsumer: true }));
@@ -34,12 +35,41 @@ describe("alarms and dashboard, all patterns on", () => {
         for (const fn of stack.ofType(T.fn)) assert.deepEqual(metricsOf(alarmsOn("FunctionName", fn.state.name)), ["Errors", "Throttles"], fn.name);
     });
 
-    it("every rule with targets alarms on FailedInvocations; the fan-out topic on NumberOfNotificationsFailed; the idempotency table on throttled writes", () => {
+    it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 5 minutes); the idempotency table on throttled writes", () => {
         const targetedRules = new Set(stack.ofType(T.target).map((t) => t.inputs.rule));
         assert.ok(targetedRules.size >= 2);
-        for (const rule of targetedRules) assert.deepEqual(metricsOf(alarmsOn("RuleName", rule)), ["FailedInvocations"], rule);
-        assert.deepEqual(metricsOf(alarmsOn("TopicName", stack.get(T.topic, "fan-out-topic").state.name)), ["NumberOfNotificationsFailed"]);
+        const bus = stack.get(T.bus, "event-routing-bus").state.name;
+        for (const rule of targetedRules) {
+            const alarms = alarmsOn("RuleName", rule);
+            assert.deepEqual(metricsOf(alarms), ["FailedInvocations", "RetryInvocationAttempts"], rule);
+            for (const a of alarms) assert.deepEqual({ ns: a.inputs.namespace, bus: a.inputs.dimensions.EventBusName }, { ns: "AWS/Events", bus }, rule);
+            const retrying = alarms.find((a) => a.inputs.metricName === "RetryInvocationAttempts")!;
+            assert.deepEqual([retrying.inputs.datapointsToAlarm, retrying.inputs.evaluationPeriods, retrying.inputs.period, retrying.inputs.statistic], [3, 5, 60, "Sum"]);
+        }
         assert.deepEqual(metricsOf(alarmsOn("TableName", stack.get(T.table, "idempotent-consumer-records").state.name)), ["WriteThrottleEvents"]);
+    });
+
+    it("the fan-out topic alarms on NumberOfNotificationsFailed, and on deliveries lagging publishes (metric math over the topic's own metrics)", () => {
+        const topic = stack.get(T.topic, "fan-out-topic").state.name;
+        assert.deepEqual(metricsOf(alarmsOn("TopicName", topic)), ["NumberOfNotificationsFailed"]);
+        const lagging = stack.ofType(T.alarm).filter((a) => a.inputs.metricQueries?.some((q: any) => q.metric?.dimensions?.TopicName === topic));
+        assert.equal(lagging.length, 1);
+        const queries = lagging[0].inputs.metricQueries;
+        assert.deepEqual(queries.filter((q: any) => q.metric).map((q: any) => `${q.id} ${q.metric.namespace} ${q.metric.metricName} ${q.metric.stat} ${q.metric.period}`), [
+            "published AWS/SNS NumberOfMessagesPublished Sum 300",
+            "delivered AWS/SNS NumberOfNotificationsDelivered Sum 300",
+            "filtered AWS/SNS NumberOfNotificationsFilteredOut Sum 300",
+        ]);
+        // Three subscribers: every published message is delivered or filtered out three times.
+        assert.deepEqual(queries.find((q: any) => q.returnData).expression, "IF(published > 0, (published * 3 - delivered - filtered) / (published * 3), 0)");
+        assert.deepEqual([lagging[0].inputs.threshold, lagging[0].inputs.datapointsToAlarm, lagging[0].inputs.evaluationPeriods], [0.1, 2, 2]);
+    });
+
+    it("names the dashboard as PutDashboard allows for any stack name (A–Z, a–z, 0–9, - and _)", () => {
+        const [dashboard] = stack.ofType("aws:cloudwatch/dashboard:Dashboard");
+        assert.equal(dashboard.inputs.dashboardName, "serverless-patterns-lab-test");
+        assert.equal(dashboardName("serverless-patterns-lab", "acme/dev.eu-1"), "serverless-patterns-lab-acme-dev-eu-1");
+        assert.match(dashboardName("p", "a.b c:d"), /^[A-Za-z0-9_-]+$/);
     });
 
     it("every alarm notifies the stack's alarm topic on ALARM and on OK, and treats missing data as healthy", () => {
@@ -51,28 +81,40 @@ describe("alarms and dashboard, all patterns on", () => {
         }
     });
 
-    it("one dashboard plots every alarm against its threshold and every consumer's record outcomes", () => {
+    it("one dashboard shows the state of every alarm and every consumer's record outcomes", () => {
         const [dashboard, ...more] = stack.ofType("aws:cloudwatch/dashboard:Dashboard");
         assert.equal(more.length, 0);
         const widgets: any[] = JSON.parse(dashboard.inputs.dashboardBody).widgets;
-        const annotated = widgets.flatMap((w) => w.properties.annotations?.alarms ?? []).sort();
-        assert.deepEqual(annotated, stack.ofType(T.alarm).map((a) => a.state.arn).sort());
-        const services = widgets.filter((w) => w.properties.metrics).map((w) => w.properties.metrics[0][3]).sort();
+        const status = widgets.filter((w) => w.type === "alarm");
+        assert.ok(status.every((w) => w.properties.alarms.length <= 100 && w.properties.sortBy === "stateUpdatedTimestamp"));
+        assert.deepEqual(status.flatMap((w) => w.properties.alarms).sort(), stack.ofType(T.alarm).map((a) => a.state.arn).sort());
+        assert.ok(stack.ofType(T.alarm).length > 40);
+        const graphs = widgets.filter((w) => w.properties.metrics);
         const consumers = stack.ofType(T.esm).map((m) => stack.ofType(T.fn).find((f) => f.state.arn === m.inputs.functionName)!.inputs.environment.variables.POWERTOOLS_SERVICE_NAME).sort();
-        assert.deepEqual(services, consumers);
+        assert.deepEqual(graphs.map((w) => w.properties.title).sort(), consumers.map((c) => `${c}: records`));
+        // Two searches per consumer: the metrics dimensioned by service alone, and those by error class too.
         const records = widgets.find((w) => w.properties.title === "queue-worker-fn: records").properties.metrics;
-        assert.deepEqual(records.map((m: string[]) => m.slice(1).join(" ")), [
-            "RecordsProcessed service queue-worker-fn",
-            "RecordsRetried service queue-worker-fn",
-            "RecordsFailed service queue-worker-fn errorClass transient",
-            "RecordsFailed service queue-worker-fn errorClass permanent",
-            "RecordsFailed service queue-worker-fn errorClass poison",
-            "SentToDlq service queue-worker-fn errorClass permanent",
-            "DuplicatesSuppressed service queue-worker-fn",
+        assert.deepEqual(records.map((m: [{ expression: string }]) => m[0].expression), [
+            `SEARCH('{ServerlessPatternsLab,service} service="queue-worker-fn"', 'Sum', 60)`,
+            `SEARCH('{ServerlessPatternsLab,errorClass,service} service="queue-worker-fn"', 'Sum', 60)`,
         ]);
         for (const w of widgets) {
             assert.ok(w.x + w.width <= 24 && w.width > 0 && w.height > 0, JSON.stringify(w));
             if (w.type === "metric") assert.equal(w.properties.region, "us-east-1");
         }
+    });
+
+    it("all four patterns enabled together: no duplicate URNs or physical names, and every auto-name fits AWS's limit", () => {
+        const run = stack.run;
+        const urns = run.resources.map((r) => r.urn);
+        assert.equal(new Set(urns).size, urns.length);
+        const physical = run.resources.filter((r) => r.custom && r.state.name !== undefined).map((r) => `${r.type} ${r.state.name}`);
+        assert.equal(new Set(physical).size, physical.length);
+        // Pulumi appends "-" and 7 characters (and ".fifo") to the logical name; AWS rejects longer names at create.
+        const limits: Record<string, number> = { [T.fn]: 64, [T.role]: 64, [T.queue]: 80, [T.rule]: 64, [T.bus]: 256, [T.table]: 255 };
+        for (const r of run.resources.filter((x) => limits[x.type] !== undefined)) {
+            assert.ok(r.state.name.length <= limits[r.type], `${r.type} ${r.state.name} is longer than ${limits[r.type]}`);
+        }
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "eventRouting", "fanOut", "idempotentConsumer", "queueWorker"]);
     });
 });

@@ -19,6 +19,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         processingMs: { default: 2000, min: 0, max: 900_000, description: "virtual time one order takes (records of a batch run in parallel)" },
     },
     horizonSeconds: (s, p) => Math.ceil((Number(p.messages) / (s.batchSize * s.maximumConcurrency)) * (Number(p.processingMs) + 20) / 1000 * 1.5) + 60,
+    faultStartSeconds: () => 0, // the burst arrives at once
     async run(run, settings, params, go) {
         const messages = Number(params.messages);
         const effects = new Effects();
@@ -92,6 +93,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         processingMs: { default: 100, min: 0, max: 900_000, description: "virtual time one order takes" },
     },
     horizonSeconds: (s, p) => Number(p.durationSeconds) + (s.maxReceiveCount + 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) + 60,
+    faultStartSeconds: (_s, p) => (Number(p.outageSeconds) > 0 ? Number(p.outageStartSeconds) : null),
     async run(run, settings, params, go) {
         const rate = Number(params.ratePerSecond);
         const total = Math.round(rate * Number(params.durationSeconds));

@@ -32,12 +32,14 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
         staleDeleteRate: options.staleDeleteRate,
         random: run.random,
     });
+    run.alarms.sourceQueue(queue.options.name, queue, settings);
+    run.alarms.deadLetterQueue(dlq.options.name, dlq);
     return { queue, dlq };
 }
 
 /** The event source mapping SqsConsumer creates (ReportBatchItemFailures on, unless a scenario turns it off). */
 export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
-    return new EventSourceMapping(run.clock, queue, handler, {
+    const esm = new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,
         batchSize: settings.batchSize,
         maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
@@ -47,6 +49,8 @@ export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () 
         reservedConcurrency: options.reservedConcurrency,
         overheadMs: options.overheadMs ?? 20,
     });
+    run.alarms.function(name, esm);
+    return esm;
 }
 
 export interface BusinessStep {

@@ -55,11 +55,13 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         failure: { default: "retriable", choices: ["retriable", "non-retriable"], description: "the target's error: THROTTLING (retried), or NO_PERMISSIONS: a queue policy that refuses EventBridge (not retried)" },
     },
     horizonSeconds: (s, p) => Math.max(s.targetMaximumEventAgeSeconds, Number(p.outageHours) * 3600) + 3600,
+    faultStartSeconds: (_s, p) => (Number(p.outageHours) > 0 ? 0 : null), // the target refuses from the start
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
         const bus = new SimEventBus(run.clock, run.random, BUS);
         const highValue = queue(run, "high-value");
         const targetDlq = queue(run, "high-value-target-dlq");
+        run.alarms.deadLetterQueue("event-routing-high-value-target-dlq", targetDlq);
         const outageMs = Number(params.outageHours) * 3600 * 1000;
         const retriable = params.failure === "retriable";
         const rule = bus.addRule("high-value", HIGH_VALUE_ORDERS_PATTERN, [{
@@ -79,6 +81,8 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
             },
         }]);
         const target = rule.targets[0];
+        // The target queue's consumer is not part of this scenario; the rule's alarms and the target DLQ's are.
+        run.alarms.rule("event-routing-high-value", target);
         run.timeline.gauge("events retrying", () => target.pending.length);
         run.timeline.gauge("target DLQ depth", () => targetDlq.size);
         run.timeline.gauge("delivered to the queue", () => highValue.size);
@@ -141,10 +145,12 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
         crashEvery: { default: 5, min: 0, max: 10_000, description: "every n-th order crashes the consumer (0: none)" },
     },
     horizonSeconds: () => 900,
+    faultStartSeconds: (_s, p) => (Number(p.crashEvery) > 0 ? 0 : null), // crashing events from the first put
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), Number(params.crashEvery));
         const bus = new SimEventBus(run.clock, run.random, BUS);
         const onFailure = queue(run, "eu-orders-on-failure");
+        run.alarms.deadLetterQueue("event-routing-eu-orders-on-failure", onFailure);
         const effects = new Effects();
         const step = countingStep(run, effects, { processingMs: 100 });
         const consumer = () => createEventConsumer({ processOrder: step, logger: run.logger("eu-orders-fn"), metrics: run.metrics("eu-orders-fn") }) as AsyncHandler;
@@ -160,6 +166,8 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,
             deliver: (event) => { fn.invoke(event); return "ok"; },
         }]);
+        run.alarms.function("event-routing-eu-orders-fn", fn);
+        run.alarms.rule("event-routing-eu-orders", rule.targets[0]);
         run.timeline.gauge("events waiting for a retry", () => fn.waiting.length);
         run.timeline.gauge("on-failure queue depth", () => onFailure.size);
         run.timeline.gauge("succeeded", () => fn.stats.succeeded);

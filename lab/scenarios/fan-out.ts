@@ -26,17 +26,21 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
         orders: { default: 200, min: 1, max: 100_000, description: "orders published" },
     },
     horizonSeconds: () => 120,
+    faultStartSeconds: () => null, // filtering is not a failure
     async run(run, settings, params, go) {
         const n = Number(params.orders);
         const topic = new SimTopic(run.clock, "fan-out-topic");
+        run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
             const queues: ConsumerQueues = consumerQueues(run, s.name, settings);
+            const deliveryDlq = new SimQueue(run.clock, { name: `${s.name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+            run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
             const subscription = topic.subscribe({
                 name: s.name, queue: queues.queue, filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope,
                 rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery, random: run.random,
                 // The subscription's own redrive policy: deliveries SNS could not make, apart from the consumer's DLQ.
-                deadLetter: new SimQueue(run.clock, { name: `${s.name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS }),
+                deadLetter: deliveryDlq,
             });
             const filtered = new Set<string>();
             subscription.onFiltered = (message) => orderIdsIn([message]).forEach((id) => filtered.add(id));
@@ -115,20 +119,24 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         + "subscription's DLQ, or is discarded without one (SNS developer guide, \"Amazon SNS message delivery retries\", \"Amazon SNS dead-letter queues\"). "
         + "How much jitter is not published: the lab draws each delay from 80–100 % of the documented value.",
     params: {
-        orders: { default: 20, min: 1, max: 10_000, description: "orders published at the start" },
-        outageMinutes: { default: 30, min: 0, max: 60 * 24 * 30, description: "how long the audit subscriber's queue refuses deliveries" },
+        ordersPerMinute: { default: 6, min: 1, max: 600, description: "orders published per minute, steadily" },
+        publishMinutes: { default: 40, min: 1, max: 600, description: "how long orders keep coming" },
+        outageMinutes: { default: 30, min: 0, max: 60 * 24 * 30, description: "how long the audit subscriber's queue refuses deliveries, from the start" },
         failure: { default: "server-error", choices: ["server-error", "client-error"], description: "the queue unavailable (server-side, retried), or its policy refusing SNS (client-side, not retried)" },
     },
-    horizonSeconds: (_s, p) => Number(p.outageMinutes) * 60 + 600,
+    horizonSeconds: (_s, p) => Math.max(Number(p.outageMinutes), Number(p.publishMinutes)) * 60 + 600,
+    faultStartSeconds: (_s, p) => (Number(p.outageMinutes) > 0 ? 0 : null),
     async run(run, settings, params, go) {
-        const n = Number(params.orders);
+        const perMinute = Number(params.ordersPerMinute);
+        const n = perMinute * Number(params.publishMinutes);
         const outageMs = Number(params.outageMinutes) * 60_000;
         const failure = params.failure as "server-error" | "client-error";
         const topic = new SimTopic(run.clock, "fan-out-topic");
+        run.alarms.topic("fan-out-topic", topic);
         const effects = new Effects();
         const queues = consumerQueues(run, "audit", settings);
         const deliveryDlq = new SimQueue(run.clock, { name: "audit-delivery-dlq", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
-        const firstAttempt = new Map<string, number>();
+        run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
         const subscription = topic.subscribe({
             name: "audit", queue: queues.queue, rawMessageDelivery: settings.rawMessageDelivery, deadLetter: deliveryDlq, random: run.random,
             deliver: () => (run.clock.now < outageMs ? failure : "ok"),
@@ -140,16 +148,15 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         run.timeline.gauge("orders processed", () => effects.units);
         const list: Order[] = Array.from({ length: n }, (_, i) => ({ orderId: `order-${String(i + 1).padStart(5, "0")}`, amount: 10 + i }));
         const producer = createFanOutProducer({ client: simulatedSnsClient(topic), topicArn: topic.arn, logger: run.logger("fan-out-producer"), metrics: run.metrics("fan-out-producer") });
-        run.clock.at(0, async () => {
-            for (let i = 0; i < list.length; i += 10) {
-                list.slice(i, i + 10).forEach((o) => firstAttempt.set(o.orderId, run.clock.now));
-                await producer({ orders: list.slice(i, i + 10), correlationId: `lab-publish-${i / 10 + 1}` }, lambdaContext("fan-out-producer", `publish-${i}`, () => 30_000));
-            }
-        });
+        // One order every 60/perMinute seconds, each its own publish.
+        list.forEach((order, i) => run.clock.at(Math.round((i * 60_000) / perMinute), async () => {
+            await producer({ orders: [order], correlationId: `lab-publish-${i + 1}` }, lambdaContext("fan-out-producer", `publish-${i}`, () => 30_000));
+        }));
         await go();
         const c = conservation(list.map((o) => o.orderId), orderLocator(effects, [deliveryDlq, queues.dlq], [bodiesOf(queues.queue), { bodies: () => subscription.pending }]));
         const { retries, clientErrors, delivered, deadLettered } = subscription.counts;
         const retrying = failure === "server-error";
+        const duringOutage = list.filter((_, i) => (i * 60_000) / perMinute < outageMs).length;
         return {
             conservation: c,
             measures: {
@@ -165,14 +172,16 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
                 { claim: "a server-side error is retried: nothing reaches the subscription DLQ while the retry policy lasts", holds: deadLettered === 0 && retries > 0 },
                 { claim: "every order is delivered once the queue accepts deliveries again, and processed", holds: delivered === n && effects.units === n },
             ] : [
-                { claim: "a client-side error is not retried: each message goes to the subscription DLQ after one attempt", holds: retries === 0 && clientErrors === n && deliveryDlq.size === n },
-                { claim: "the subscriber processes none of them until they are redriven", holds: effects.units === 0 },
+                { claim: "a client-side error is not retried: each message published during the outage goes to the subscription DLQ after one attempt", holds: retries === 0 && clientErrors === duringOutage && deliveryDlq.size === duringOutage },
+                { claim: "the subscriber processes only what was published after the policy was fixed; the rest waits in the DLQ to be redriven", holds: effects.units === n - duringOutage },
             ],
             explanation: retrying
-                ? `The audit queue refused deliveries for ${params.outageMinutes} minutes with a server-side error. SNS retried each of the ${n} messages `
+                ? `The audit queue refused deliveries for ${params.outageMinutes} minutes with a server-side error while ${n} orders were published. SNS retried each message `
                 + `(${retries} retries in all: immediately, then 1 s apart, then backing off to 20 s, then every 20 s) and delivered every one after the queue recovered; `
-                + "nothing reached the subscription DLQ, which would have taken them only after 100,015 attempts over about 23 days."
-                : `The audit queue's policy refused SNS (a client-side error), so SNS did not retry: all ${deliveryDlq.size} messages went straight to the subscription's DLQ. `
+                + "nothing reached the subscription DLQ, which would have taken them only after 100,015 attempts over about 23 days. NumberOfNotificationsFailed, "
+                + "which counts only what SNS gives up on, stays at zero all along: the stack sees the outage by deliveries lagging publishes."
+                : `The audit queue's policy refused SNS (a client-side error) for ${params.outageMinutes} minutes, so SNS did not retry: the ${deliveryDlq.size} messages `
+                + `published in that time went straight to the subscription's DLQ and the ${effects.units} published after the fix were delivered and processed. `
                 + "Without that DLQ they would have been discarded. Fixing the policy does not bring them back: redrive them from the DLQ.",
         };
     },

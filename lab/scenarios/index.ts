@@ -5,6 +5,7 @@ import { ASYNC_RETRIES, EVENTBRIDGE_TARGET_DLQ } from "./event-routing";
 import { SNS_DELIVERY_FAILURE, SNS_FILTERING } from "./fan-out";
 import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
 import { PRODUCER_DUPLICATES } from "./producer-duplicates";
+import { STEADY_EVENT_ROUTING, STEADY_FAN_OUT, STEADY_IDEMPOTENT_CONSUMER, STEADY_QUEUE_WORKER } from "./steady";
 import { VISIBILITY_TIMEOUT, VISIBILITY_TIMEOUT_IDEMPOTENT } from "./visibility-timeout";
 
 export const SCENARIOS = [
@@ -19,4 +20,9 @@ export const SCENARIOS = [
     SNS_DELIVERY_FAILURE,
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
+    // Healthy baselines: no alarm may fire.
+    STEADY_QUEUE_WORKER,
+    STEADY_FAN_OUT,
+    STEADY_EVENT_ROUTING,
+    STEADY_IDEMPOTENT_CONSUMER,
 ] as unknown as Scenario[];

@@ -21,6 +21,7 @@ function poisonScenario(reportBatchItemFailures: boolean): Scenario<"queueWorker
             processingMs: { default: 200, min: 0, max: 900_000, description: "virtual time one order takes" },
         },
         horizonSeconds: (s) => (s.maxReceiveCount + 2) * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds + s.maximumBatchingWindowSeconds),
+        faultStartSeconds: (_s, p) => (Number(p.poisonMessages) > 0 ? 0 : null),
         check: (_s, p) => (Number(p.poisonMessages) > Number(p.messages)
             ? `poisonMessages=${p.poisonMessages} is more than messages=${p.messages}: allowed at most as many poison messages as messages` : undefined),
         async run(run, settings, params: Record<string, ParamValue>, go) {

@@ -23,6 +23,7 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
         sqsDuplicateRate: { default: 0.02, min: 0, max: 1, fraction: true, description: "share of receives a standard queue hands out twice" },
         processingMs: { default: 300, min: 0, max: 900_000, description: "virtual time one order takes" },
     },
+    faultStartSeconds: () => null, // duplicates are at-least-once delivery, not a failure
     horizonSeconds: (s, p) => Number(p.producerRetryDelaySeconds) + 2 * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds) + Math.ceil(Number(p.orders) / 20) + 60,
     async run(run, settings, params, go) {
         const n = Number(params.orders);

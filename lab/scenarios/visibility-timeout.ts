@@ -92,6 +92,7 @@ function visibilityScenario(idempotent: boolean): Scenario<"queueWorker"> | Scen
         awsRule: AWS_RULE,
         params: PARAMS,
         horizonSeconds: horizon,
+        faultStartSeconds: () => 0, // the too-short visibility timeout is there from the start
         run,
     };
     return idempotent

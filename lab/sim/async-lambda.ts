@@ -5,7 +5,7 @@
 // with a record of why. Throttled attempts (reserved concurrency) are retried with backoff until the age limit.
 import type { Context } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
-import { Environments, lambdaContext } from "./esm";
+import { Environments, lambdaContext, LambdaMetricSink } from "./esm";
 import { ACCOUNT, REGION, SimQueue } from "./sqs";
 
 /** Delays before the retries after a function error: 1 min, then 2 min. */
@@ -57,6 +57,9 @@ export class AsyncLambda {
     private readonly environments: Environments<AsyncHandler>;
 
     /** `handler` makes the handler of one execution environment. */
+    /** Publishes the function's CloudWatch metrics (set by the lab's alarm board). */
+    onMetric: LambdaMetricSink | undefined;
+
     constructor(private readonly clock: VirtualClock, handler: () => AsyncHandler, readonly options: AsyncLambdaOptions) {
         this.environments = new Environments(handler);
         this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
@@ -81,6 +84,7 @@ export class AsyncLambda {
         if (ageMs >= this.options.maximumEventAgeSeconds * 1000) return this.fail(item, "EventAgeExceeded", undefined);
         if (this.options.reservedConcurrency !== undefined && this.active >= this.options.reservedConcurrency) {
             this.stats.throttled++;
+            this.onMetric?.("Throttles", this.clock.now);
             this.attemptLog.push({ at: this.clock.now, requestId: item.requestId, attempt: item.attempts + 1, outcome: "throttled" });
             const delay = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.first * 2 ** item.throttles++);
             this.clock.after(delay, () => this.attempt(item));
@@ -105,6 +109,7 @@ export class AsyncLambda {
                 this.stats.succeeded++;
                 return;
             }
+            this.onMetric?.("Errors", started);
             const retry = ASYNC_RETRY_DELAYS_MS[item.attempts - 1];
             if (item.attempts > this.options.maximumRetryAttempts || retry === undefined) return this.fail(item, "RetriesExhausted", error);
             this.clock.after(retry, () => this.attempt(item));

@@ -82,7 +82,12 @@ export interface EsmStats {
     maxConcurrent: number;
 }
 
+/** A Lambda metric the simulated function publishes, and the virtual time its datapoint belongs to. */
+export type LambdaMetricSink = (metricName: "Errors" | "Throttles", at: number) => void;
+
 export class EventSourceMapping {
+    /** Publishes the function's CloudWatch metrics (set by the lab's alarm board). */
+    onMetric: LambdaMetricSink | undefined;
     private active = 0;
     private wakeAt: number | undefined;
     private pollScheduled = false;
@@ -171,6 +176,7 @@ export class EventSourceMapping {
             // Throttled: the batch was received (the receive counts); Lambda retries it until the messages' visibility
             // timeout runs out, then they return to the queue.
             this.stats.byOutcome.throttled++;
+            this.onMetric?.("Throttles", this.clock.now);
             this.backOff();
             const delay = Math.min(LAMBDA_BACKOFF.throttleRetryCapMs, LAMBDA_BACKOFF.throttleRetryFirstMs * 2 ** throttleRetry);
             const invisibleUntil = Math.min(...batch.map((m) => m.visibleAt));
@@ -202,6 +208,8 @@ export class EventSourceMapping {
             const outcome = this.settle(records.map((r) => r.receiptHandle), records.map((r) => r.messageId), result);
             this.stats.byOutcome[outcome.outcome]++;
             this.stats.recordsReturned += outcome.returned;
+            // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
+            if (outcome.outcome === "error" || outcome.outcome === "timeout") this.onMetric?.("Errors", started);
             const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
             if (failed && !this.options.reportBatchItemFailures) this.backOff();
             this.active--;

@@ -64,7 +64,12 @@ export interface TargetStats {
     dropped: number;
 }
 
+/** An EventBridge metric of the target's rule ("Monitoring Amazon EventBridge"), published when it happens. */
+export type EventBridgeMetricSink = (metricName: "InvocationAttempts" | "RetryInvocationAttempts" | "FailedInvocations" | "InvocationsSentToDlq") => void;
+
 export class SimTarget {
+    /** Publishes the rule's CloudWatch metrics (set by the lab's alarm board). */
+    onMetric: EventBridgeMetricSink | undefined;
     readonly stats: TargetStats = { attempts: 0, delivered: 0, retries: 0, deadLettered: 0, dropped: 0 };
     private readonly waiting = new Set<BusEvent>();
     /** Per event: attempts made and when it left the retry loop (virtual ms). */
@@ -87,6 +92,8 @@ export class SimTarget {
         const journey = this.journeys.get(event.id)!;
         journey.attempts++;
         this.stats.attempts++;
+        this.onMetric?.("InvocationAttempts");
+        if (retries > 0) this.onMetric?.("RetryInvocationAttempts");
         const result = this.options.deliver(event);
         if (result === "ok") return this.end(event, journey, "delivered");
         const ageMs = this.clock.now - arrivedAt;
@@ -102,8 +109,11 @@ export class SimTarget {
             this.clock.after(delay, () => this.attempt(event, arrivedAt, retries + 1));
             return;
         }
+        // FailedInvocations: "invocations that failed permanently"; counted when EventBridge gives up, DLQ or not.
+        this.onMetric?.("FailedInvocations");
         const dlq = this.options.deadLetter;
         if (!dlq) return this.end(event, journey, "dropped");
+        this.onMetric?.("InvocationsSentToDlq");
         // The DLQ message is the event, with why it failed (EventBridge user guide, "Using dead-letter queues").
         const attributes: SQSMessageAttributes = {
             RULE_ARN: stringAttribute(this.ruleArn),

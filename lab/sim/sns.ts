@@ -50,6 +50,9 @@ export interface PublishInput {
     MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
 }
 
+/** A topic metric ("Monitoring Amazon SNS topics using CloudWatch"), published when it happens. */
+export type SnsMetricSink = (metricName: "NumberOfMessagesPublished" | "NumberOfNotificationsDelivered" | "NumberOfNotificationsFilteredOut" | "NumberOfNotificationsFailed") => void;
+
 export class SimSubscription {
     readonly arn: string;
     readonly policy: FilterPolicy | undefined;
@@ -73,6 +76,7 @@ export class SimSubscription {
         for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) attributes[name] = { Type: a.DataType as SnsAttribute["Type"], Value: a.StringValue ?? "" };
         if (this.policy && !matchesFilterPolicy(this.policy, { attributes, body: input.Message }, this.options.filterPolicyScope)) {
             this.counts.filteredOut++;
+            this.topic.onMetric?.("NumberOfNotificationsFilteredOut");
             this.onFiltered?.(input.Message);
             return;
         }
@@ -89,6 +93,7 @@ export class SimSubscription {
             this.retrying.delete(body);
             this.options.queue.send(body, { attributes });
             this.counts.delivered++;
+            this.topic.onMetric?.("NumberOfNotificationsDelivered");
             return;
         }
         // "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error."
@@ -96,6 +101,8 @@ export class SimSubscription {
         const next = result === "client-error" ? undefined : snsRetryDelayMs(n + 1);
         const delay = next === undefined || next === 0 ? next : Math.round(next * (1 - SNS_RETRY_JITTER * this.random()));
         if (delay === undefined) {
+            // For SQS endpoints NumberOfNotificationsFailed "increments by 1 when Amazon SNS stops attempting message deliveries".
+            this.topic.onMetric?.("NumberOfNotificationsFailed");
             this.retrying.delete(body);
             if (this.options.deadLetter) {
                 this.options.deadLetter.send(body, { attributes });
@@ -142,6 +149,8 @@ function toSqsAttributes(input: PublishInput): SQSMessageAttributes {
 }
 
 export class SimTopic {
+    /** Publishes the topic's CloudWatch metrics (set by the lab's alarm board). */
+    onMetric: SnsMetricSink | undefined;
     readonly arn: string;
     readonly subscriptions: SimSubscription[] = [];
     private ids = 0;
@@ -161,6 +170,7 @@ export class SimTopic {
     publish(input: PublishInput): string {
         const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
+        this.onMetric?.("NumberOfMessagesPublished");
         const before = this.subscriptions.map((s) => s.counts.matched);
         for (const subscription of this.subscriptions) subscription.offer(messageId, input);
         if (this.subscriptions.every((s, i) => s.counts.matched === before[i])) this.counts.matchedNoSubscription++;

@@ -1,7 +1,8 @@
 import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EventRoutingSettings } from "../config";
-import { metricAlarm } from "../shared/alarms";
+import { RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS } from "../shared/alarm-definitions";
+import { alarmOn } from "../shared/alarms";
 import { ObservedFunction } from "../shared/function";
 import { DeadLetterQueue, ServiceSender } from "../shared/queue";
 import { SqsConsumer } from "../shared/sqs-consumer";
@@ -21,6 +22,7 @@ interface RuleResources {
     target: aws.cloudwatch.EventTarget;
     targetDeadLetter: DeadLetterQueue;
     failedInvocationsAlarm: aws.cloudwatch.MetricAlarm;
+    retryingAlarm: aws.cloudwatch.MetricAlarm;
 }
 
 /**
@@ -64,14 +66,11 @@ export class EventRouting extends pulumi.ComponentResource {
             purpose: `events EventBridge could not deliver to the ${id} target within its retry policy`,
             senders: [{ sid: "AllowRuleDeadLetters", service: "events.amazonaws.com", sourceArn: ruleArn }],
         }, child);
-        const failedInvocations = (id: string, r: aws.cloudwatch.EventRule) => metricAlarm(`${id}-failed-invocations`, {
-            namespace: "AWS/Events",
-            metricName: "FailedInvocations",
-            dimensions: { EventBusName: this.bus.name, RuleName: r.name },
-            statistic: "Sum",
-            threshold: 0,
-            description: `${id}: EventBridge failed to deliver to the target (permissions, throttling, target down); retries continue, then the target DLQ.`,
-        }, args.alarmTopicArn, child);
+        // FailedInvocations counts only what EventBridge gave up on; RetryInvocationAttempts shows a target failing now.
+        const ruleAlarms = (id: string, r: aws.cloudwatch.EventRule) => ({
+            failedInvocationsAlarm: alarmOn(id, RULE_FAILED_INVOCATIONS, { rule: r, bus: this.bus }, args.alarmTopicArn, child),
+            retryingAlarm: alarmOn(id, RULE_RETRY_ATTEMPTS, { rule: r, bus: this.bus }, args.alarmTopicArn, child),
+        });
 
         // SQS target, consumed through the shared consumer block.
         {
@@ -94,7 +93,7 @@ export class EventRouting extends pulumi.ComponentResource {
                 deadLetterConfig: { arn: dlq.queue.arn },
                 retryPolicy,
             }, { parent: this, dependsOn: [consumer.queue.queuePolicy, dlq.queuePolicy] });
-            this.highValue = { rule: r, target, targetDeadLetter: dlq, failedInvocationsAlarm: failedInvocations(id, r), consumer };
+            this.highValue = { rule: r, target, targetDeadLetter: dlq, ...ruleAlarms(id, r), consumer };
         }
 
         // Lambda target, invoked asynchronously: EventBridge retries the invoke, Lambda retries the function.
@@ -135,7 +134,7 @@ export class EventRouting extends pulumi.ComponentResource {
                 deadLetterConfig: { arn: dlq.queue.arn },
                 retryPolicy,
             }, { parent: this, dependsOn: [permission, dlq.queuePolicy] });
-            this.euOrders = { rule: r, target, targetDeadLetter: dlq, failedInvocationsAlarm: failedInvocations(id, r), function: fn, permission, invokeConfig, onFailure };
+            this.euOrders = { rule: r, target, targetDeadLetter: dlq, ...ruleAlarms(id, r), function: fn, permission, invokeConfig, onFailure };
         }
 
         this.producer = new ObservedFunction(`${name}-producer`, {

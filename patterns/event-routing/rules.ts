@@ -12,9 +12,16 @@ export const HIGH_VALUE_ORDERS_PATTERN = {
     detail: { amount: [{ numeric: [">=", 100] }] },
 };
 
-/** Orders from EU regions except test traffic, to the Lambda target: a `prefix` and an `anything-but` match. */
+/**
+ * Orders from EU regions except test traffic, to the Lambda target: a `prefix`, and an `anything-but` that must also
+ * let through an order without a `channel` (it is optional). An event pattern needs every field it names to be present
+ * ("Creating event patterns"), so `channel: [{"anything-but": ["test"]}]` alone would drop such an order silently.
+ */
 export const EU_ORDERS_PATTERN = {
     source: [ORDER_SOURCE],
     "detail-type": [ORDER_PLACED],
-    detail: { region: [{ prefix: "eu-" }], channel: [{ "anything-but": ["test"] }] },
+    detail: {
+        region: [{ prefix: "eu-" }],
+        $or: [{ channel: [{ "anything-but": ["test"] }] }, { channel: [{ exists: false }] }],
+    },
 };

@@ -1,7 +1,8 @@
 import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FanOutSettings } from "../config";
-import { metricAlarm } from "../shared/alarms";
+import { TOPIC_DELIVERY_FAILURES, topicDeliveriesLagging } from "../shared/alarm-definitions";
+import { alarmOn } from "../shared/alarms";
 import { ObservedFunction } from "../shared/function";
 import { denyInsecureTransport } from "../shared/iam";
 import { DeadLetterQueue, ServiceSender } from "../shared/queue";
@@ -34,6 +35,8 @@ export class FanOut extends pulumi.ComponentResource {
     readonly topic: aws.sns.Topic;
     readonly topicPolicy: aws.sns.TopicPolicy;
     readonly deliveryFailuresAlarm: aws.cloudwatch.MetricAlarm;
+    /** Deliveries lagging publishes: the early signal of a subscriber SNS cannot reach (server-side errors). */
+    readonly deliveriesLaggingAlarm: aws.cloudwatch.MetricAlarm;
     readonly subscribers: Record<string, SubscriberResources> = {};
     readonly producer: ObservedFunction;
 
@@ -50,14 +53,8 @@ export class FanOut extends pulumi.ComponentResource {
             arn: this.topic.arn,
             policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sns:Publish", this.topic.arn)] }),
         }, child);
-        this.deliveryFailuresAlarm = metricAlarm(`${name}-topic-delivery-failures`, {
-            namespace: "AWS/SNS",
-            metricName: "NumberOfNotificationsFailed",
-            dimensions: { TopicName: this.topic.name },
-            statistic: "Sum",
-            threshold: 0,
-            description: `${name}: SNS failed to deliver to a subscriber; past its retries the message goes to that subscription's delivery DLQ.`,
-        }, args.alarmTopicArn, child);
+        this.deliveryFailuresAlarm = alarmOn(`${name}-topic`, TOPIC_DELIVERY_FAILURES, { topic: this.topic }, args.alarmTopicArn, child);
+        this.deliveriesLaggingAlarm = alarmOn(`${name}-topic`, topicDeliveriesLagging(subscribers.length), { topic: this.topic }, args.alarmTopicArn, child);
 
         // Only SNS acting for this topic may send to the subscriber queues and their delivery DLQs.
         const fromTopic: ServiceSender[] = [{ sid: "AllowFanOutTopic", service: "sns.amazonaws.com", sourceArn: this.topic.arn }];

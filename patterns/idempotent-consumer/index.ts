@@ -1,7 +1,8 @@
 import * as aws from "../shared/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IdempotentConsumerSettings, redeliveryHorizonSeconds } from "../config";
-import { metricAlarm } from "../shared/alarms";
+import { TABLE_WRITE_THROTTLES } from "../shared/alarm-definitions";
+import { alarmOn } from "../shared/alarms";
 import { SqsConsumer } from "../shared/sqs-consumer";
 
 export { STRATEGIES } from "./strategies";
@@ -53,14 +54,7 @@ export class IdempotentConsumer extends pulumi.ComponentResource {
             deletionProtectionEnabled: false, // a lab table; a production one would turn this on
         }, { parent: this });
 
-        this.throttleAlarm = metricAlarm(`${name}-records-write-throttles`, {
-            namespace: "AWS/DynamoDB",
-            metricName: "WriteThrottleEvents",
-            dimensions: { TableName: this.table.name },
-            statistic: "Sum",
-            threshold: 0,
-            description: `Writes to ${name}'s idempotency table are throttled: records fail and return to their queues until the table keeps up.`,
-        }, args.alarmTopicArn, { parent: this });
+        this.throttleAlarm = alarmOn(`${name}-records`, TABLE_WRITE_THROTTLES, { table: this.table }, args.alarmTopicArn, { parent: this }, `${name}'s idempotency table`);
 
         for (const strategy of args.strategies ?? STRATEGIES) {
             const wiring = STRATEGY_WIRING[strategy];

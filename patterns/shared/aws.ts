@@ -10,3 +10,4 @@ export * as sqs from "@pulumi/aws/sqs";
 export { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 export { getPartitionOutput } from "@pulumi/aws/getPartition";
 export { getRegionOutput } from "@pulumi/aws/getRegion";
+export type { Region } from "@pulumi/aws/types/enums";

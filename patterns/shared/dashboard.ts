@@ -1,5 +1,6 @@
-import * as aws from "./aws";
+import * as cloudwatch from "@pulumi/awsx/classic/cloudwatch";
 import * as pulumi from "@pulumi/pulumi";
+import type * as aws from "./aws";
 import { awsContext } from "./aws-context";
 
 // What the stack's dashboard shows, collected as the program registers resources. Pulumi runs the program
@@ -7,7 +8,7 @@ import { awsContext } from "./aws-context";
 const alarms: aws.cloudwatch.MetricAlarm[] = [];
 const consumers: string[] = [];
 
-/** Every alarm gets a widget plotting its metric against its threshold. */
+/** Every alarm is listed in the dashboard's alarm-status widget. */
 export function showAlarm(alarm: aws.cloudwatch.MetricAlarm): void {
     alarms.push(alarm);
 }
@@ -20,61 +21,56 @@ export function showRecordMetrics(service: string): void {
 export { METRICS_NAMESPACE } from "../config";
 import { METRICS_NAMESPACE } from "../config";
 
-/** The error classes functions/shared/errors.ts assigns; RecordsFailed carries one as a dimension. */
-const ERROR_CLASSES = ["transient", "permanent", "poison"];
-
-type Widget = Record<string, unknown>;
 const WIDTH = 8;
 const HEIGHT = 6;
 
-function recordsWidget(service: string, region: pulumi.Input<string>): Widget {
-    const metric = (name: string, ...dims: string[]) => [METRICS_NAMESPACE, name, "service", service, ...dims];
-    return {
-        type: "metric",
-        properties: {
-            title: `${service}: records`,
-            region,
-            view: "timeSeries",
-            stat: "Sum",
-            period: 60,
-            metrics: [
-                metric("RecordsProcessed"),
-                metric("RecordsRetried"),
-                ...ERROR_CLASSES.map((c) => metric("RecordsFailed", "errorClass", c)),
-                metric("SentToDlq", "errorClass", "permanent"),
-                metric("DuplicatesSuppressed"),
-            ],
-        },
-    };
+/** PutDashboard allows only A–Z, a–z, 0–9, "-" and "_" in a name; Pulumi stack names may hold "." too. */
+export function dashboardName(project: string, stack: string): string {
+    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
 }
 
-function alarmWidget(alarm: aws.cloudwatch.MetricAlarm, region: pulumi.Input<string>): Widget {
-    // With an alarm annotation CloudWatch plots the alarm's own metric, statistic and threshold.
-    return { type: "metric", properties: { title: alarm.name, region, view: "timeSeries", annotations: { alarms: [alarm.arn] } } };
+function chunks<T>(items: T[], size: number): T[][] {
+    return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 /**
- * One CloudWatch dashboard per stack: per consumer, its record outcomes (processed, retried, failed by class,
- * sent to the DLQ, duplicates); then every alarm's metric against its threshold, in the order created.
+ * A consumer's record outcomes: every EMF metric its handler publishes, found by two CloudWatch search expressions
+ * ("CloudWatch search expression syntax": a schema {namespace, dimension names} matches metrics with exactly those
+ * dimensions): RecordsProcessed, RecordsRetried and DuplicatesSuppressed carry `service`; RecordsFailed and SentToDlq
+ * carry `errorClass` too, so each error class is its own line. A search also picks up a metric added later.
+ */
+function recordsWidget(service: string): cloudwatch.Widget {
+    const search = (dimensions: string) => `SEARCH('{${METRICS_NAMESPACE},${dimensions}} service="${service}"', 'Sum', 60)`;
+    return new cloudwatch.LineGraphMetricWidget({
+        title: `${service}: records`, width: WIDTH, height: HEIGHT,
+        metrics: [new cloudwatch.ExpressionWidgetMetric(search("service"), undefined, "records"), new cloudwatch.ExpressionWidgetMetric(search("errorClass,service"), undefined, "failures")],
+    });
+}
+
+/**
+ * One CloudWatch dashboard per stack (@pulumi/awsx): the state of every alarm of the stack in one alarm-status widget
+ * (those in ALARM first; each links to its graph), then per consumer its record outcomes (processed, retried, failed
+ * by class, sent to the DLQ, duplicates). One status widget rather than a graph per alarm: an all-patterns stack has
+ * 50 alarms, and what an operator looks for first is which are red.
  */
 export class StackDashboard extends pulumi.ComponentResource {
-    readonly dashboard: aws.cloudwatch.Dashboard;
+    readonly dashboard: cloudwatch.Dashboard;
 
     constructor(name: string, args: { patterns: string[] }, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:StackDashboard", name, {}, opts);
-        const region = awsContext().region;
-        const header: Widget = {
-            type: "text", x: 0, y: 0, width: 24, height: 2,
-            properties: {
-                markdown: `## ${pulumi.getProject()} / ${pulumi.getStack()}\nPatterns: ${args.patterns.join(", ")}. `
-                    + "Follow one event by `correlation_id` in Logs Insights; runbook: docs/observability.md in the repository.",
-            },
-        };
-        const widgets = [...consumers.map((s) => recordsWidget(s, region)), ...alarms.map((a) => alarmWidget(a, region))]
-            .map((w, i) => ({ ...w, x: (i % 3) * WIDTH, y: 2 + Math.floor(i / 3) * HEIGHT, width: WIDTH, height: HEIGHT }));
-        this.dashboard = new aws.cloudwatch.Dashboard(name, {
-            dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
-            dashboardBody: pulumi.jsonStringify({ widgets: [header, ...widgets] }),
+        const header = new cloudwatch.TextWidget({
+            width: 24, height: 2,
+            markdown: `## ${pulumi.getProject()} / ${pulumi.getStack()}\nPatterns: ${args.patterns.join(", ")}. `
+                + "Follow one event by `correlation_id` in Logs Insights; runbook: docs/observability.md in the repository.",
+        });
+        // Up to 100 alarms per alarm-status widget (CloudWatch dashboard body structure).
+        const statusWidgets = chunks(alarms, 100).map((group, i) => new cloudwatch.AlarmWidget({
+            title: i === 0 ? "Alarms" : `Alarms (${i + 1})`, width: 24, height: 2 + Math.ceil(group.length / 4), alarms: group.map((a) => a.arn), sortBy: "stateUpdatedTimestamp",
+        }));
+        this.dashboard = new cloudwatch.Dashboard(name, {
+            name: dashboardName(pulumi.getProject(), pulumi.getStack()),
+            region: awsContext().region as pulumi.Output<aws.Region>,
+            widgets: [header, ...statusWidgets, ...consumers.map(recordsWidget)],
         }, { parent: this });
         this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
     }

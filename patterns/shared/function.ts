@@ -1,6 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { metricAlarm } from "./alarms";
+import { FUNCTION_ERRORS, FUNCTION_THROTTLES } from "./alarm-definitions";
+import { alarmOn } from "./alarms";
 import { handlerArchive } from "./bundle";
 import { METRICS_NAMESPACE } from "./dashboard";
 import { AllowStatement, policyDocument } from "./iam";
@@ -89,23 +90,9 @@ export class ObservedFunction extends pulumi.ComponentResource {
             },
         }, { parent: this, dependsOn: [this.logGroup, this.rolePolicy] });
 
-        this.errorsAlarm = metricAlarm(`${name}-errors`, {
-            namespace: "AWS/Lambda",
-            metricName: "Errors",
-            dimensions: { FunctionName: this.function.name },
-            statistic: "Sum",
-            threshold: 0,
-            description: `${name} failed invocations (a thrown error or timeout, not a partial batch failure): see its log group.`,
-        }, args.alarmTopicArn, child);
+        this.errorsAlarm = alarmOn(name, FUNCTION_ERRORS, { function: this.function }, args.alarmTopicArn, child);
 
-        this.throttlesAlarm = metricAlarm(`${name}-throttles`, {
-            namespace: "AWS/Lambda",
-            metricName: "Throttles",
-            dimensions: { FunctionName: this.function.name },
-            statistic: "Sum",
-            threshold: 0,
-            description: `${name} invocations were throttled: account or reserved concurrency is exhausted.`,
-        }, args.alarmTopicArn, child);
+        this.throttlesAlarm = alarmOn(name, FUNCTION_THROTTLES, { function: this.function }, args.alarmTopicArn, child);
 
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn });
     }

@@ -1,7 +1,8 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DLQ_RETENTION_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS } from "../config";
-import { metricAlarm } from "./alarms";
+import { DLQ_DEPTH, oldestMessageAge } from "./alarm-definitions";
+import { alarmOn } from "./alarms";
 import { allowServiceFromSource, denyInsecureTransport } from "./iam";
 
 /** Lets an AWS service (SNS, EventBridge) send to the queue on behalf of one source ARN only. */
@@ -44,14 +45,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
             ...(args.fifo ? { fifoQueue: true } : {}), // Pulumi auto-names it with the required ".fifo" suffix
         }, child);
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
-        this.depthAlarm = metricAlarm(`${name}-depth`, {
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: this.queue.name },
-            statistic: "Maximum",
-            threshold: 0,
-            description: `Messages are waiting in ${name} (${args.purpose}): inspect them, fix the cause, then redrive.`,
-        }, args.alarmTopicArn, child);
+        this.depthAlarm = alarmOn(name, DLQ_DEPTH, { queue: this.queue }, args.alarmTopicArn, child, `${name} (${args.purpose})`);
         this.registerOutputs({ queueUrl: this.queue.url, queueArn: this.queue.arn });
     }
 }
@@ -132,14 +126,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
 
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
 
-        this.oldestMessageAlarm = metricAlarm(`${name}-oldest-message-age`, {
-            namespace: "AWS/SQS",
-            metricName: "ApproximateAgeOfOldestMessage",
-            dimensions: { QueueName: this.queue.name },
-            statistic: "Maximum",
-            threshold: args.oldestMessageAgeAlarmSeconds ?? 300,
-            description: `The oldest message of ${name} waits longer than the threshold: consumers are failing, throttled or too slow.`,
-        }, args.alarmTopicArn, child);
+        this.oldestMessageAlarm = alarmOn(name, oldestMessageAge(args.oldestMessageAgeAlarmSeconds ?? 300), { queue: this.queue }, args.alarmTopicArn, child);
 
         this.registerOutputs({
             queueUrl: this.queue.url,

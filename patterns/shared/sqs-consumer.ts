@@ -1,6 +1,8 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerSettings, recommendedVisibilityTimeout } from "../config";
+import { RECORDS_RETRIED } from "./alarm-definitions";
+import { alarmOn } from "./alarms";
 import { showRecordMetrics } from "./dashboard";
 import { ObservedFunction } from "./function";
 import { AllowStatement, SQS_CONSUME_ACTIONS } from "./iam";
@@ -32,6 +34,8 @@ export class SqsConsumer extends pulumi.ComponentResource {
     readonly function: ObservedFunction;
     readonly eventSourceMapping: aws.lambda.EventSourceMapping;
     readonly visibilityTimeoutSeconds: number;
+    /** The handler's RecordsRetried EMF metric in 2 of 5 minutes: records coming back. */
+    readonly recordsRetriedAlarm: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: SqsConsumerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:SqsConsumer", name, {}, opts);
@@ -79,6 +83,7 @@ export class SqsConsumer extends pulumi.ComponentResource {
         }, child);
 
         showRecordMetrics(this.function.serviceName); // the handler's POWERTOOLS_SERVICE_NAME
+        this.recordsRetriedAlarm = alarmOn(`${name}-fn`, RECORDS_RETRIED, { service: this.function.serviceName }, args.alarmTopicArn, child);
 
         this.eventSourceMapping = new aws.lambda.EventSourceMapping(`${name}-esm`, {
             eventSourceArn: this.queue.queue.arn,
