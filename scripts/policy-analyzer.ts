@@ -85,10 +85,20 @@ function resourceMessage<T>(Message: new () => T, r: AnalyzedResource): T {
 export class PolicyAnalyzer {
     private constructor(private readonly child: ChildProcess, private readonly client: any) {}
 
-    /** Starts the pack as the CLI does (cwd policy/, program "."): ts-node type-checks it, then it serves. */
-    static async start(packDir = POLICY_PACK_DIR): Promise<PolicyAnalyzer> {
+    /**
+     * Starts the pack as the CLI does (cwd policy/, program "."): ts-node type-checks it, then it serves.
+     * `background`: the pack alone does not keep this process alive, and dies with it (a test file starts it while
+     * mocha loads, and a run whose --grep skips the policy tests must still exit).
+     */
+    static async start(packDir = POLICY_PACK_DIR, options: { background?: boolean } = {}): Promise<PolicyAnalyzer> {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
         const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+        if (options.background) {
+            child.unref();
+            (child.stdout as unknown as { unref(): void }).unref();
+            (child.stderr as unknown as { unref(): void }).unref();
+            process.once("exit", () => child.kill());
+        }
         let stderr = "";
         child.stderr!.on("data", (d) => { stderr += d; });
         const port = await new Promise<string>((resolve, reject) => {
@@ -105,8 +115,8 @@ export class PolicyAnalyzer {
     }
 
     /** Starts the pack and configures it (schema defaults applied, `config` validated); stops it if that fails. */
-    static async startConfigured(config: PolicyPackConfig = {}, packDir = POLICY_PACK_DIR): Promise<PolicyAnalyzer> {
-        const analyzer = await PolicyAnalyzer.start(packDir);
+    static async startConfigured(config: PolicyPackConfig = {}, packDir = POLICY_PACK_DIR, options: { background?: boolean } = {}): Promise<PolicyAnalyzer> {
+        const analyzer = await PolicyAnalyzer.start(packDir, options);
         try {
             await analyzer.configure(config);
             return analyzer;

@@ -10,6 +10,7 @@ describe("idempotent consumer pattern", () => {
     before(async () => {
         stack = new Stack(await runProgram({ idempotentConsumer: true }));
     });
+    const outputs = () => stack.run.outputs;
     const table = () => stack.get(T.table, "idempotent-consumer-records");
 
     it("keeps idempotency records in one on-demand, encrypted, point-in-time-recoverable table with TTL on Powertools' expiry attribute", () => {
@@ -84,8 +85,7 @@ describe("idempotent consumer pattern", () => {
     });
 
     it("outputs the table and, per strategy, the queue to send to and its DLQ", async () => {
-        const { outputs } = await runProgram({ idempotentConsumer: true });
-        const out = outputs.idempotentConsumer;
+        const out = outputs().idempotentConsumer;
         assert.equal(out.tableName, table().state.name);
         assert.equal(out.expiresAfterSeconds, 900);
         assert.deepEqual(Object.keys(out.consumers), CONSUMERS);

@@ -22,6 +22,22 @@ const run = (name: string, sets: Record<string, string> = {}, seed = 1): Promise
     if (!shared.has(key)) shared.set(key, runScenario(findScenario(name), { seed, sets }));
     return shared.get(key)!;
 };
+/** The randomized runs of the conservation test: 10 seeds, 5 scenarios each, settings drawn from the seed. */
+function randomizedRuns(): [string, Record<string, string>, number][] {
+    const rnd = (seed: number) => { let a = seed * 2654435761 >>> 0; return () => ((a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32); };
+    const runs: [string, Record<string, string>, number][] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+        const r = rnd(seed);
+        runs.push(
+            ["poison-message", { messages: String(1 + Math.floor(r() * 60)), poisonMessages: String(Math.floor(r() * 10)), maxReceiveCount: String(1 + Math.floor(r() * 6)) }, seed],
+            ["poison-message-whole-batch", { messages: String(1 + Math.floor(r() * 40)), poisonMessages: String(Math.floor(r() * 3)) }, seed],
+            ["transient-outage", { durationSeconds: String(10 + Math.floor(r() * 60)), outageStartSeconds: String(Math.floor(r() * 30)), outageSeconds: String(Math.floor(r() * 1500)), maxReceiveCount: String(1 + Math.floor(r() * 5)) }, seed],
+            ["producer-duplicates", { orders: String(20 + Math.floor(r() * 80)), producerRetryRate: r().toFixed(2), sqsDuplicateRate: (r() * 0.5).toFixed(2), producerRetryDelaySeconds: String(Math.floor(r() * 600)) }, seed],
+            ["eventbridge-target-dlq", { orders: String(1 + Math.floor(r() * 30)), outageHours: String(Math.floor(r() * 30)), targetMaximumRetryAttempts: String(Math.floor(r() * 186)) }, seed],
+        );
+    }
+    return runs;
+}
 const m = (r: ScenarioResult, key: string) => r.measures[key];
 
 /** Every message that arrived left by exactly one door or is still there. */
@@ -187,6 +203,26 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.equal(m(late, "idempotent-fifo: duplicates processed"), 0);
     });
 
+    it("detection: through a long target outage EventBridge's FailedInvocations and the target DLQ stay OK for hours while RetryInvocationAttempts fires in minutes; SNS's NumberOfNotificationsFailed stays OK on a server-side outage while deliveries-lagging fires", async () => {
+        const after = (r: ScenarioResult, name: string) => {
+            const a = r.alarms.find((x) => x.name === name);
+            assert.ok(a, `${r.scenario} has no alarm ${name}: ${r.alarms.map((x) => x.name).join(", ")}`);
+            return a.firstAlarmSeconds === null ? null : a.firstAlarmSeconds - r.faultStartSeconds!;
+        };
+        const eb = await run("eventbridge-target-dlq");
+        assert.ok(after(eb, "event-routing-high-value-retrying")! <= 300, "retrying alarm within 5 minutes");
+        // FailedInvocations counts "invocations that failed permanently": only when the 24 h retry policy runs out.
+        assert.ok(after(eb, "event-routing-high-value-failed-invocations")! > 20 * 3600);
+        assert.ok(after(eb, "event-routing-high-value-target-dlq-depth")! > 20 * 3600);
+
+        const sns = await run("sns-delivery-failure"); // the default: a server-side error
+        assert.equal(after(sns, "fan-out-topic-delivery-failures"), null); // SNS retries a server-side error for 23 days
+        const lagging = after(sns, "fan-out-topic-deliveries-lagging");
+        assert.ok(lagging !== null && lagging <= 900, String(lagging));
+        const client = await run("sns-delivery-failure", { failure: "client-error" });
+        assert.ok(after(client, "fan-out-topic-delivery-failures")! <= 120); // a client-side error is not retried: failed at once
+    });
+
     it("every scenario's claims hold on its defaults; every fault raises an alarm of the stack within 15 minutes; no baseline raises any", async function () {
         this.timeout(30_000);
         const faults: string[] = [];
@@ -222,17 +258,9 @@ describe("lab: determinism and conservation", () => {
 
     it("conservation holds in randomized runs: many seeds, random failure and duplicate rates", async function () {
         this.timeout(60_000);
-        const rnd = (seed: number) => { let a = seed * 2654435761 >>> 0; return () => ((a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32); };
-        for (let seed = 1; seed <= 10; seed++) {
-            const r = rnd(seed);
-            const runs = [
-                await run("poison-message", { messages: String(1 + Math.floor(r() * 60)), poisonMessages: String(Math.floor(r() * 10)), maxReceiveCount: String(1 + Math.floor(r() * 6)) }, seed),
-                await run("poison-message-whole-batch", { messages: String(1 + Math.floor(r() * 40)), poisonMessages: String(Math.floor(r() * 3)) }, seed),
-                await run("transient-outage", { durationSeconds: String(10 + Math.floor(r() * 60)), outageStartSeconds: String(Math.floor(r() * 30)), outageSeconds: String(Math.floor(r() * 1500)), maxReceiveCount: String(1 + Math.floor(r() * 5)) }, seed),
-                await run("producer-duplicates", { orders: String(20 + Math.floor(r() * 80)), producerRetryRate: r().toFixed(2), sqsDuplicateRate: (r() * 0.5).toFixed(2), producerRetryDelaySeconds: String(Math.floor(r() * 600)) }, seed),
-                await run("eventbridge-target-dlq", { orders: String(1 + Math.floor(r() * 30)), outageHours: String(Math.floor(r() * 30)), targetMaximumRetryAttempts: String(Math.floor(r() * 186)) }, seed),
-            ];
-            for (const x of runs) assert.ok(x.conservation.holds, `seed ${seed} ${x.scenario} ${JSON.stringify(x.params)}: lost ${x.conservation.lost.join(", ")}`);
+        for (const [name, sets, seed] of randomizedRuns()) {
+            const x = await run(name, sets, seed);
+            assert.ok(x.conservation.holds, `seed ${seed} ${x.scenario} ${JSON.stringify(x.params)}: lost ${x.conservation.lost.join(", ")}`);
         }
     });
 
@@ -338,6 +366,31 @@ describe("lab: simulated services", () => {
         q.sweep();
         assert.equal(q.counts.expired, 1); // "poison" outlived the source queue's retention in flight and is gone
         assert.ok(balanced(q) && balanced(dlq));
+    });
+
+    it("SQS: a standard queue's age metric stops counting a message received three times, and counts the next one; a FIFO queue's keeps it", async () => {
+        const clock = new VirtualClock();
+        const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 10 });
+        q.send("poison");
+        for (let receive = 1; receive <= 3; receive++) {
+            assert.equal(q.oldestAgeMs, (receive - 1) * 10_000); // still counted before its third receive
+            assert.equal(q.receive(1).length, 1);
+            await clock.run(clock.now + 10_000);
+        }
+        assert.equal(q.oldestAgeMs, 0); // received three times, never deleted: excluded
+        q.send("next");
+        await clock.run(clock.now + 20_000);
+        assert.equal(q.oldestAgeMs, 20_000); // the metric reflects the next message, while "poison" (50 s old) waits too
+        assert.equal(q.size, 2);
+
+        const fifoClock = new VirtualClock();
+        const fifo = new SimQueue(fifoClock, { name: "q.fifo", visibilityTimeoutSeconds: 10, fifo: { contentBasedDeduplication: true } });
+        fifo.send("poison", { messageGroupId: "g" });
+        for (let receive = 1; receive <= 3; receive++) {
+            assert.equal(fifo.receive(1).length, 1);
+            await fifoClock.run(fifoClock.now + 10_000);
+        }
+        assert.equal(fifo.oldestAgeMs, 30_000); // FIFO "doesn't reorder messages": the blocked message keeps counting
     });
 
     it("event source mapping: a partial batch waits for the batching window; a full one goes at once", async () => {

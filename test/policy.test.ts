@@ -7,7 +7,7 @@ import { RecordedResource, runProgram } from "./harness";
 
 // The pack takes seconds to start (ts-node type-checks it, as under the CLI): start it while mocha loads the test
 // files, so it comes up in its own process while the suites before this one run.
-const starting = PolicyAnalyzer.startConfigured();
+const starting = PolicyAnalyzer.startConfigured({}, undefined, { background: true });
 starting.catch(() => undefined); // reported by the before hook that awaits it
 let analyzer: PolicyAnalyzer;
 

@@ -7,6 +7,10 @@ import { bundledHandler, bundleHandler, HANDLER_FILE } from "../patterns/shared/
 import { ProgramRun, RecordedResource, runProgram, Stack, T } from "./harness";
 
 
+/** The queue worker on its defaults: one program run, read by both suites below. */
+let queueWorkerOnly: Promise<ProgramRun> | undefined;
+const queueWorkerRun = () => (queueWorkerOnly ??= runProgram({ queueWorker: true }));
+
 const typeCounts = (resources: RecordedResource[]) =>
     resources.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.type]: (acc[r.type] ?? 0) + 1 }), {});
 
@@ -19,7 +23,7 @@ describe("program toggles", () => {
     });
 
     it("creates exactly the queue worker, its blocks and the alarm topic when queueWorker is on", async () => {
-        const run = await runProgram({ queueWorker: true });
+        const run = await queueWorkerRun();
         assert.equal(run.error, undefined);
         const components = run.resources.filter((r) => !r.custom).map((r) => `${r.type}::${r.name}`).sort();
         assert.deepEqual(components, [
@@ -53,7 +57,7 @@ describe("queue worker wiring", () => {
     let run: ProgramRun;
     let stack: Stack;
     before(async () => {
-        run = await runProgram({ queueWorker: true });
+        run = await queueWorkerRun();
         stack = new Stack(run);
     });
 

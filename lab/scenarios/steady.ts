@@ -22,7 +22,7 @@ import { bodiesOf, ConsumerQueues, consumerQueues, countingStep, idempotentConsu
 
 const steadyParams = (ratePerSecond: number, processingMs: number): Record<string, ParamSpec> => ({
     ratePerSecond: { default: ratePerSecond, min: 1, max: 1000, description: "orders a second, evenly spaced" },
-    minutes: { default: 15, min: 1, max: 24 * 60, description: "how long the traffic lasts (the longest alarm window is 10 minutes)" },
+    minutes: { default: 10, min: 1, max: 24 * 60, description: "how long the traffic lasts (at least the longest alarm window, 10 minutes)" },
     processingMs: { default: processingMs, min: 0, max: 900_000, description: "virtual time one order takes" },
 });
 

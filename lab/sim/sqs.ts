@@ -15,6 +15,9 @@ export const FIFO_DEDUPLICATION_MS = 5 * 60 * 1000;
 /** SQS default retention (4 days). */
 export const DEFAULT_RETENTION_SECONDS = 345_600;
 
+/** Receives after which a standard queue's message stops counting in ApproximateAgeOfOldestMessage ("three or more times"). */
+export const AGE_METRIC_RECEIVE_THRESHOLD = 3;
+
 const READY = 0;
 const HIDDEN = 1;
 const GONE = 2;
@@ -203,10 +206,16 @@ export class SimQueue {
         return this.live.size;
     }
 
-    /** ApproximateAgeOfOldestMessage, in ms: the oldest message's time in this queue. */
+    /**
+     * ApproximateAgeOfOldestMessage, in ms: the oldest message's time in this queue. In a standard queue a message
+     * received three or more times and not deleted no longer counts ("Available CloudWatch metrics for Amazon SQS":
+     * SQS moves it to the back of the queue and the metric "reflects the age of the next message that hasn't exceeded
+     * the receive threshold"; poison-pill messages "are excluded from this metric"): a failing consumer hides its
+     * oldest messages from this alarm. A receive count only grows, so an excluded message never counts again here.
+     */
     get oldestAgeMs(): number {
         let head = this.bySendTime.peek();
-        while (head && head.state === GONE) {
+        while (head && (head.state === GONE || (!this.fifo && head.receiveCount >= AGE_METRIC_RECEIVE_THRESHOLD))) {
             this.bySendTime.shift();
             head = this.bySendTime.peek();
         }
