@@ -11,8 +11,12 @@ import { LAB_EPOCH, seededRandom, VirtualClock } from "./sim/clock";
 /** Points on each timeline: enough for a smooth SVG, few enough for a small JSON. */
 export const TIMELINE_POINTS = 240;
 
+/** What a series counts: the chart draws one panel per unit, so unlike quantities never share an axis. */
+export type SeriesUnit = "messages" | "events" | "invocations" | "seconds" | "side effects";
+
 export interface Series {
     name: string;
+    unit: SeriesUnit;
     values: number[];
 }
 
@@ -23,7 +27,7 @@ export interface Timeline {
 
 /** Samples named gauges on a fixed grid of virtual time; the state between two events is the state after the first. */
 export class TimelineRecorder {
-    private readonly gauges: { name: string; read: () => number; values: number[] }[] = [];
+    private readonly gauges: { name: string; unit: SeriesUnit; read: () => number; values: number[] }[] = [];
     private next = 0;
     readonly stepMs: number;
 
@@ -31,8 +35,8 @@ export class TimelineRecorder {
         this.stepMs = Math.max(1, Math.ceil(horizonMs / TIMELINE_POINTS));
     }
 
-    gauge(name: string, read: () => number): void {
-        this.gauges.push({ name, read, values: [] });
+    gauge(name: string, read: () => number, unit: SeriesUnit = "messages"): void {
+        this.gauges.push({ name, unit, read, values: [] });
     }
 
     /** Samples every grid point in [from, to): nothing changes between events. */
@@ -42,7 +46,7 @@ export class TimelineRecorder {
 
     finish(): Timeline {
         while (this.next <= this.horizonMs) this.sample();
-        return { stepSeconds: this.stepMs / 1000, series: this.gauges.map((g) => ({ name: g.name, values: g.values })) };
+        return { stepSeconds: this.stepMs / 1000, series: this.gauges.map((g) => ({ name: g.name, unit: g.unit, values: g.values })) };
     }
 
     private sample(): void {

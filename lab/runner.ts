@@ -47,6 +47,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         expectations,
         timeline,
         faultStartSeconds: scenario.faultStartSeconds(settings, params),
+        faultEndSeconds: scenario.faultEndSeconds?.(settings, params) ?? null,
         alarms,
     };
 }

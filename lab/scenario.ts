@@ -44,6 +44,8 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     horizonSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number;
     /** When the fault the scenario injects begins (virtual seconds), or null for a healthy run or no fault at all. */
     faultStartSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number | null;
+    /** When the fault ends, for an outage that recovers; absent or null: it lasts the whole run. */
+    faultEndSeconds?(settings: Settings<K>, params: Record<string, ParamValue>): number | null;
     /** Rules across parameters and settings (e.g. no more poison messages than messages): what is wrong, or undefined. */
     check?(settings: Settings<K>, params: Record<string, ParamValue>): string | undefined;
     /** Builds the simulated services on `run`, starts the workload, runs the clock and reports. */
@@ -63,6 +65,8 @@ export interface ScenarioResult extends Findings {
     timeline: Timeline;
     /** When the injected fault began (virtual seconds), or null when the scenario injects none. */
     faultStartSeconds: number | null;
+    /** When the fault ended (virtual seconds), or null when it lasts the whole run or there is none. */
+    faultEndSeconds: number | null;
     /** Every alarm the stack deploys on the scenario's resources, evaluated on the run's simulated metrics. */
     alarms: AlarmOutcome[];
 }

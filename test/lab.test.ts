@@ -4,7 +4,8 @@ import { strict as assert } from "assert";
 import type { SQSBatchResponse } from "aws-lambda";
 import { conservation, LabRun } from "../lab/harness";
 import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
-import { docsTable, timelineSvg } from "../lab/report";
+import { timelineChart } from "../lab/charts";
+import { docsTable } from "../lab/report";
 import { findScenario, runScenario } from "../lab/runner";
 import { allowedKeys, resolve, ScenarioResult } from "../lab/scenario";
 import { SCENARIOS } from "../lab/scenarios";
@@ -501,10 +502,11 @@ describe("lab: inputs and outputs", () => {
 
     it("writes an SVG timeline with every gauge, and a README table between the markers", async () => {
         const r = await run("poison-message");
-        const svg = timelineSvg(r);
+        const svg = await timelineChart(r);
         assert.ok(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-        for (const s of r.timeline.series) assert.ok(svg.includes(s.name), s.name);
-        assert.equal((svg.match(/<path /g) ?? []).length, r.timeline.series.length);
+        for (const s of r.timeline.series) assert.ok(svg.includes(`>${s.name}</text>`), `${s.name} in a legend`);
+        // One line per series (Vega labels each mark path with its series).
+        for (const s of r.timeline.series) assert.ok(svg.includes(`series: ${s.name}`), `${s.name} drawn`);
         const readme = `# Pattern\n\ntext\n\n${DOCS_START}\nold\n${DOCS_END}\n\nafter\n`;
         const updated = writeDocsBlock(readme, docsTable([r]));
         assert.ok(updated.includes("| `poison-message`"));

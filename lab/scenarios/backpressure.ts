@@ -27,7 +27,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
         const esm = mapping(run, "queue-worker-fn", queues.queue, () => queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
         queueGauges(run, queues, esm);
-        run.timeline.gauge("oldest message age (s)", () => Math.round(queues.queue.oldestAgeMs / 1000));
+        run.timeline.gauge("oldest message age", () => Math.round(queues.queue.oldestAgeMs / 1000), "seconds");
         let maxAgeMs = 0;
         let alarmAt: number | undefined;
         let drainedAt: number | undefined;
@@ -94,6 +94,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
     },
     horizonSeconds: (s, p) => Number(p.durationSeconds) + (s.maxReceiveCount + 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) + 60,
     faultStartSeconds: (_s, p) => (Number(p.outageSeconds) > 0 ? Number(p.outageStartSeconds) : null),
+    faultEndSeconds: (_s, p) => (Number(p.outageSeconds) > 0 ? Number(p.outageStartSeconds) + Number(p.outageSeconds) : null),
     async run(run, settings, params, go) {
         const rate = Number(params.ratePerSecond);
         const total = Math.round(rate * Number(params.durationSeconds));
@@ -103,7 +104,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         const step = countingStep(run, effects, { processingMs: Number(params.processingMs), downstreamDown: () => run.clock.now >= down.from && run.clock.now < down.until });
         const esm = mapping(run, "queue-worker-fn", queues.queue, () => queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
         queueGauges(run, queues, esm);
-        run.timeline.gauge("oldest message age (s)", () => Math.round(queues.queue.oldestAgeMs / 1000));
+        run.timeline.gauge("oldest message age", () => Math.round(queues.queue.oldestAgeMs / 1000), "seconds");
         const orderIds: string[] = [];
         let maxAgeMs = 0;
         for (let i = 0; i < total; i++) {

@@ -104,7 +104,7 @@ export function queueGauges(run: LabRun, queues: ConsumerQueues, esm?: EventSour
     run.timeline.gauge(`${prefix}queue depth`, () => queues.queue.visible);
     run.timeline.gauge(`${prefix}in flight`, () => queues.queue.inFlight);
     run.timeline.gauge(`${prefix}DLQ depth`, () => queues.dlq.size);
-    if (esm) run.timeline.gauge(`${prefix}concurrent invocations`, () => esm.concurrent);
+    if (esm) run.timeline.gauge(`${prefix}concurrent invocations`, () => esm.concurrent, "invocations");
 }
 
 /**

@@ -56,6 +56,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     },
     horizonSeconds: (s, p) => Math.max(s.targetMaximumEventAgeSeconds, Number(p.outageHours) * 3600) + 3600,
     faultStartSeconds: (_s, p) => (Number(p.outageHours) > 0 ? 0 : null), // the target refuses from the start
+    faultEndSeconds: (_s, p) => (Number(p.outageHours) > 0 ? Number(p.outageHours) * 3600 : null),
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
         const bus = new SimEventBus(run.clock, run.random, BUS);
@@ -83,9 +84,9 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         const target = rule.targets[0];
         // The target queue's consumer is not part of this scenario; the rule's alarms and the target DLQ's are.
         run.alarms.rule("event-routing-high-value", target);
-        run.timeline.gauge("events retrying", () => target.pending.length);
-        run.timeline.gauge("target DLQ depth", () => targetDlq.size);
-        run.timeline.gauge("delivered to the queue", () => highValue.size);
+        run.timeline.gauge("events retrying", () => target.pending.length, "events");
+        run.timeline.gauge("target DLQ depth", () => targetDlq.size, "events");
+        run.timeline.gauge("delivered to the queue", () => highValue.size, "events");
         produce(run, bus, list);
         await go();
         const matched = new Set(list.filter((o) => o.amount >= 100).map((o) => o.orderId));
@@ -168,9 +169,9 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
         }]);
         run.alarms.function("event-routing-eu-orders-fn", fn);
         run.alarms.rule("event-routing-eu-orders", rule.targets[0]);
-        run.timeline.gauge("events waiting for a retry", () => fn.waiting.length);
-        run.timeline.gauge("on-failure queue depth", () => onFailure.size);
-        run.timeline.gauge("succeeded", () => fn.stats.succeeded);
+        run.timeline.gauge("events waiting for a retry", () => fn.waiting.length, "events");
+        run.timeline.gauge("on-failure queue depth", () => onFailure.size, "events");
+        run.timeline.gauge("succeeded", () => fn.stats.succeeded, "events");
         produce(run, bus, list);
         await go();
         const eu = list.filter((o) => o.region.startsWith("eu-"));

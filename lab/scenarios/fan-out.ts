@@ -126,6 +126,7 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
     },
     horizonSeconds: (_s, p) => Math.max(Number(p.outageMinutes), Number(p.publishMinutes)) * 60 + 600,
     faultStartSeconds: (_s, p) => (Number(p.outageMinutes) > 0 ? 0 : null),
+    faultEndSeconds: (_s, p) => (Number(p.outageMinutes) > 0 ? Number(p.outageMinutes) * 60 : null),
     async run(run, settings, params, go) {
         const perMinute = Number(params.ordersPerMinute);
         const n = perMinute * Number(params.publishMinutes);

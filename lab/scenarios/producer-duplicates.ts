@@ -38,7 +38,7 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
                 ? () => queueWorker(run, `${name}-fn`, queues, settings, step)
                 : idempotentConsumer(run, `${name}-fn`, queues, settings, STRATEGY_WIRING[strategy].keyStrategy, step, expiry).handler;
             const esm = mapping(run, `${name}-fn`, queues.queue, handler, settings);
-            run.timeline.gauge(`${name} side effects`, () => effects.total);
+            run.timeline.gauge(`${name} side effects`, () => effects.total, "side effects");
             return { strategy, name, effects, queues, esm };
         });
         const orderIds: string[] = [];

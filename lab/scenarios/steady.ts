@@ -102,6 +102,8 @@ export const STEADY_FAN_OUT: Scenario<"fanOut"> = {
             });
             const fn = `${s.name}-fn`;
             mapping(run, fn, queues.queue, () => queueWorker(run, fn, queues, settings, countingStep(run, effects, { processingMs: Number(params.processingMs) })), settings);
+            run.timeline.gauge(`${s.name} processed`, () => effects.units);
+            run.timeline.gauge(`${s.name} delivery DLQ depth`, () => deliveryDlq.size);
             return { name: s.name, effects, queues, subscription, deliveryDlq };
         });
         // Regions as in sns-filtering, some orders without one: every subscriber sees matches and non-matches.
@@ -176,6 +178,10 @@ export const STEADY_EVENT_ROUTING: Scenario<"eventRouting"> = {
             deliver: (event) => { fn.invoke(event); return "ok"; },
         }]);
         run.alarms.rule("event-routing-eu-orders", eu.targets[0]);
+        queueGauges(run, highValue, undefined, "high-value ");
+        run.timeline.gauge("target DLQ depth", () => targetDlq.size, "events");
+        run.timeline.gauge("EU orders processed", () => euEffects.units, "events");
+        run.timeline.gauge("on-failure queue depth", () => onFailure.size, "events");
         // Web, mobile, test traffic and orders without a channel; EU and not.
         const channels = ["web", "mobile", "test", undefined];
         const regions = ["eu-west-1", "us-east-1", "eu-central-1"];

@@ -1,0 +1,120 @@
+// One self-contained HTML report of a lab run: a summary of what the lab found, then a section per scenario (what it
+// shows, parameters, outcomes, measures, expectations, detection, the AWS rule, its chart), then the sweeps. No
+// scripts, fonts or styles from anywhere: the charts are inline SVG and the styles inline, so it works offline and
+// prints one section per page.
+import { conservationLine, formatDuration, timeToDetect } from "./report";
+import type { ScenarioResult } from "./scenario";
+import type { SweepResult } from "./sweep";
+import { sweepTableHtmlRows } from "./sweep";
+
+export interface ReportSweep {
+    name: string;
+    title: string;
+    paragraph: string;
+    result: SweepResult;
+    measures: string[];
+    svg: string;
+}
+
+const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+const STYLE = `
+:root { --ink: #1d2733; --muted: #5b6775; --line: #d9dee4; --ok: #2e7d32; --bad: #b8231f; --fault: #fbe9e9; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 Helvetica, Arial, sans-serif; color: var(--ink); background: #f6f7f9; }
+header { background: #1d2733; color: #fff; padding: 20px 32px; }
+header h1 { margin: 0 0 4px; font-size: 24px; }
+header p { margin: 0; color: #c9d1da; }
+main { max-width: 1040px; margin: 0 auto; padding: 16px 24px 48px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 16px 20px; margin: 16px 0; }
+h2 { font-size: 19px; margin: 0 0 4px; }
+h3 { font-size: 15px; margin: 16px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.nowrap { white-space: nowrap; }
+.ok { color: var(--ok); } .bad { color: var(--bad); font-weight: 600; }
+.tag { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; background: #e8edf2; color: var(--muted); }
+.chart { margin: 12px 0 0; overflow-x: auto; }
+.chart svg { max-width: 100%; height: auto; display: block; }
+nav a { margin-right: 10px; white-space: nowrap; }
+.rule { color: var(--muted); font-size: 14px; }
+@media print { body { background: #fff; } header { background: #fff; color: #000; } header p { color: #333; } section { break-inside: avoid-page; page-break-before: always; border: none; } section.summary { page-break-before: auto; } }
+`;
+
+function detectionCell(r: ScenarioResult): string {
+    if (r.faultStartSeconds === null) {
+        const fired = r.alarms.filter((a) => a.firstAlarmSeconds !== null);
+        return fired.length === 0 ? `<span class="ok">no alarm (none expected)</span>` : `<span class="bad">${fired.length} alarm(s) fired with no fault</span>`;
+    }
+    const text = timeToDetect(r);
+    return text.startsWith("not detected") ? `<span class="bad">${esc(text)}</span>` : esc(text);
+}
+
+function summary(results: ScenarioResult[], sweeps: ReportSweep[]): string {
+    const rows = results.map((r) => {
+        const shown = r.expectations.every((e) => e.holds);
+        return `<tr><td><a href="#${esc(r.scenario)}">${esc(r.scenario)}</a><br><span class="rule">${esc(r.title)}</span></td>`
+            + `<td class="nowrap">${r.faultStartSeconds === null ? "none" : `from ${esc(formatDuration(r.faultStartSeconds))}`}</td>`
+            + `<td>${detectionCell(r)}</td>`
+            + `<td class="${r.conservation.holds ? "ok" : "bad"}">${r.conservation.holds ? "✔ nothing lost" : `✘ ${r.conservation.lost.length} lost`}</td>`
+            + `<td class="${shown ? "ok" : "bad"}">${shown ? "✔ all shown" : "✘ not shown"}</td></tr>`;
+    }).join("\n");
+    const sweepLinks = sweeps.length === 0 ? "" : `<h3>Sweeps</h3><nav>${sweeps.map((s) => `<a href="#sweep-${esc(s.name)}">${esc(s.title)}</a>`).join(" ")}</nav>`;
+    return `<section class="summary" id="summary"><h2>What the lab found</h2>
+<p class="rule">Each scenario replays AWS's documented delivery semantics in virtual time against the project's real handlers, and evaluates the stack's own alarms on the simulated CloudWatch metrics.</p>
+<table><thead><tr><th>scenario</th><th>fault</th><th>detection (the stack's alarms)</th><th>conservation</th><th>documented outcome</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>${sweepLinks}</section>`;
+}
+
+function scenarioSection(r: ScenarioResult, svg: string): string {
+    const params = Object.entries(r.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
+    const measures = Object.entries(r.measures).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
+    const expectations = r.expectations.map((e) => `<li class="${e.holds ? "ok" : "bad"}">${e.holds ? "✔" : "✘"} ${esc(e.claim)}</li>`).join("");
+    const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td>`
+        + `<td>${a.firstAlarmSeconds === null ? `<span class="ok">stays OK</span>` : `<span class="bad">ALARM at ${esc(formatDuration(a.firstAlarmSeconds))}</span>${a.okSeconds === null ? "" : `, OK at ${esc(formatDuration(a.okSeconds))}`}`}</td></tr>`).join("");
+    return `<section id="${esc(r.scenario)}">
+<h2>${esc(r.title)}</h2>
+<p><span class="tag">${esc(r.scenario)}</span> <span class="tag">pattern ${esc(r.pattern)}</span> <span class="tag">seed ${esc(r.seed)}</span> <span class="tag">${esc(formatDuration(r.virtualSeconds))} virtual</span></p>
+<p>${esc(r.explanation)}</p>
+<div class="chart">${svg}</div>
+<h3>Outcomes</h3><p class="${r.conservation.holds ? "ok" : "bad"}">${esc(conservationLine(r))}</p>
+<h3>Expected (the documented AWS behaviour)</h3><ul>${expectations}</ul>
+<h3>Detection</h3><p>${detectionCell(r)}</p>
+<table><thead><tr><th>alarm</th><th>reads</th><th>state</th></tr></thead><tbody>${alarms}</tbody></table>
+<h3>Measured</h3><table><tbody>${measures}</tbody></table>
+<h3>Parameters</h3><table><tbody>${params}</tbody></table>
+<h3>AWS rule</h3><p class="rule">${esc(r.awsRule)}</p>
+</section>`;
+}
+
+function sweepSection(s: ReportSweep): string {
+    return `<section id="sweep-${esc(s.name)}">
+<h2>${esc(s.title)}</h2>
+<p><span class="tag">sweep ${esc(s.name)}</span> <span class="tag">${esc(s.result.scenario)}</span> <span class="tag">${esc(s.result.key)} ${esc(s.result.points[0]?.value)}…${esc(s.result.points[s.result.points.length - 1]?.value)}</span> <span class="tag">${esc(s.result.points[0]?.seeds.length)} seed(s) a point</span></p>
+<p>${esc(s.paragraph)}</p>
+<div class="chart">${s.svg}</div>
+<h3>Median (min–max across seeds)</h3>
+<table>${sweepTableHtmlRows(s.result, s.measures)}</table>
+</section>`;
+}
+
+export function htmlReport(results: ScenarioResult[], svgs: Map<string, string>, sweeps: ReportSweep[] = []): string {
+    const seeds = [...new Set(results.map((r) => r.seed))].join(", ");
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>serverless-patterns-lab: lab report</title>
+<style>${STYLE}</style></head>
+<body>
+<header><h1>serverless-patterns-lab — failure-mode lab report</h1>
+<p>${results.length} scenario(s)${sweeps.length > 0 ? ` and ${sweeps.length} sweep(s)` : ""}, seed ${esc(seeds || "—")}. Generated by <code>npm run lab</code>; deterministic for a seed.</p></header>
+<main>
+${summary(results, sweeps)}
+${results.map((r) => scenarioSection(r, svgs.get(r.scenario) ?? "")).join("\n")}
+${sweeps.map(sweepSection).join("\n")}
+</main></body></html>
+`;
+}

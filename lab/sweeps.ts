@@ -1,0 +1,82 @@
+// The curated sweeps: the questions people bring to these patterns, each answered with a curve. `npm run lab --
+// sweep --curated` runs them; `--write-docs` puts each, with its paragraph and chart, in its pattern's README.
+import type { ToggleKey } from "../patterns/config";
+
+export interface CuratedSweep {
+    name: string;
+    pattern: ToggleKey;
+    /** The question the curve answers. */
+    title: string;
+    scenario: string;
+    /** `key=from..to[:steps]`, as --vary takes it. */
+    vary: string;
+    seeds: number;
+    /** Fixed --set values. */
+    sets: Record<string, string>;
+    /** The measures the table and chart show. */
+    measures: string[];
+    /** What the curve shows and the AWS rule behind it. */
+    paragraph: string;
+}
+
+export const CURATED_SWEEPS: readonly CuratedSweep[] = [
+    {
+        name: "visibility-timeout-duplicates",
+        pattern: "queueWorker",
+        title: "How short can the visibility timeout be before duplicates start?",
+        scenario: "visibility-timeout",
+        vary: "visibilityTimeoutSeconds=10..90:9",
+        seeds: 5,
+        sets: {},
+        measures: ["duplicates processed", "receives per message", "messages in the DLQ"],
+        paragraph: "Processing takes 45 s. At a visibility timeout of 50 s or more every message is received once and nothing is duplicated; at 40 s and below every message becomes visible again while its first invocation still runs, and the side effect repeats: about 19 duplicates for 10 messages at 30–40 s, 28 at 20 s, and at 10 s every message burns all 5 receives and some processed messages reach the DLQ because SQS ignored their stale deletes. The curve is a cliff at the processing time, not a slope: a timeout shorter than the slowest invocation duplicates work, however slightly shorter. AWS: a message not deleted before the visibility timeout expires becomes visible again (\"Amazon SQS visibility timeout\"); for a Lambda consumer AWS recommends at least six times the function timeout (AWS Lambda developer guide, configuring a queue for an SQS event source), the project's default.",
+    },
+    {
+        name: "max-concurrency-drain",
+        pattern: "queueWorker",
+        title: "What does maximumConcurrency buy in drain time, and cost in downstream load?",
+        scenario: "burst-backpressure",
+        vary: "maximumConcurrency=5..50:10",
+        seeds: 1,
+        sets: { messages: "5000" },
+        measures: ["seconds to drain", "peak concurrent invocations", "max age of oldest message (s)"],
+        paragraph: "5,000 messages arrive at once. Drain time falls as 1/maximumConcurrency — 203 s at 5, 104 s at 10, 53 s at 20, 27 s at 50 — and the oldest message waits about as long, while the downstream sees exactly maximumConcurrency invocations at the peak: halving the backlog's age doubles the load on whatever the consumer calls. The cap, not Lambda's scaling, sets the pace here: the event source mapping starts with five concurrent batches and adds up to 300 a minute (\"Configuring scaling behavior for SQS event source mappings\"), and maximumConcurrency (2–1,000) bounds it (same page). Choose it from what the downstream can take, then read the drain time off this curve.",
+    },
+    {
+        name: "max-receive-count-survival",
+        pattern: "queueWorker",
+        title: "How many receives does a transient outage need before nothing reaches the DLQ?",
+        scenario: "transient-outage",
+        vary: "maxReceiveCount=1..8",
+        seeds: 1,
+        sets: { outageSeconds: "600", ratePerSecond: "5" },
+        measures: ["messages in the DLQ", "messages retried", "max receives of a message"],
+        paragraph: "A downstream outage of 600 s with a 180 s visibility timeout: a failing message returns every 180 s, so it survives only if maxReceiveCount × 180 s outlasts the outage. At 1 receive all 2,700 messages that failed during the outage go to the DLQ; each extra receive rescues the ones that arrived later in the outage; from 5 on (900 s of retry budget) nothing is dead-lettered and every message is processed after recovery. AWS: SQS moves a message to the DLQ when its receive count exceeds maxReceiveCount (\"Using dead-letter queues in Amazon SQS\"), and AWS recommends a maxReceiveCount of at least 5 for a Lambda event source so throttles and transient errors do not dead-letter healthy messages (AWS Lambda developer guide, configuring a queue for an SQS event source).",
+    },
+    {
+        name: "max-receive-count-time-to-dlq",
+        pattern: "queueWorker",
+        title: "And what does each extra receive cost a poison message in time to the DLQ?",
+        scenario: "poison-message",
+        vary: "maxReceiveCount=1..8",
+        seeds: 1,
+        sets: {},
+        measures: ["seconds until the first DLQ arrival", "failed invocations"],
+        paragraph: "The other side of the same knob: a poison message is received maxReceiveCount times, one visibility timeout (180 s) apart, before SQS moves it to the DLQ — 180 s at 1, 900 s at the recommended 5, 1,440 s at 8 — and each receive is one more failed invocation. maxReceiveCount × visibility timeout is at once the longest outage a message survives (the sweep above) and the delay before a poison message reaches the DLQ and its depth alarm; the function's Errors alarm sees the failures from the first receive either way (\"Using dead-letter queues in Amazon SQS\").",
+    },
+    {
+        name: "duplicate-rate-strategies",
+        pattern: "idempotentConsumer",
+        title: "What does each idempotency key catch as producer retries grow?",
+        scenario: "producer-duplicates",
+        vary: "producerRetryRate=0..0.5:6",
+        seeds: 3,
+        sets: { orders: "200" },
+        measures: ["queue-worker: duplicates processed", "idempotent-message-id: duplicates processed", "idempotent-business-key: duplicates processed", "idempotent-fifo: duplicates processed"],
+        paragraph: "200 orders; a share of them sent twice by the producer, 20 s apart, plus SQS's own at-least-once duplicates. Without idempotency the duplicates processed grow with the retry rate (3 at 0 %, about 100 at 50 %). Keyed on the SQS message ID, the consumer catches only SQS's duplicates: a producer retry is a new message with a new ID, so nearly every retry is processed twice. Keyed on the business key, and on a FIFO queue whose 5-minute deduplication window covers the 20 s retry, none gets through at any rate. AWS: standard queues deliver at least once (\"Amazon SQS at-least-once delivery\"); a FIFO queue drops a send whose deduplication ID it saw in the last 5 minutes (\"Exactly-once processing in Amazon SQS\"); Powertools builds the idempotency key from the JMESPath you give it (\"Idempotency\", Powertools for AWS Lambda (TypeScript)).",
+    },
+];
+
+export function findSweep(name: string): CuratedSweep | undefined {
+    return CURATED_SWEEPS.find((s) => s.name === name);
+}
