@@ -142,7 +142,7 @@ function stripPanel(marks: Marks, x: Record<string, unknown>): object | undefine
     const points = marks.arrivals.map((a) => ({ row: a.label, at: a.at }));
     if (bars.length === 0 && points.length === 0) return undefined;
     const rows = [...bars.map((b) => b.row), ...points.map((p) => p.row)];
-    const y = { field: "row", type: "nominal", title: null, sort: rows, scale: { domain: rows }, axis: { labelFont: FONT, labelFontSize: 11, labelLimit: 300, ticks: false, domain: false } };
+    const y = { field: "row", type: "nominal", title: null, sort: rows, scale: { domain: rows }, axis: { labelFont: FONT, labelFontSize: 11, labelLimit: 480, ticks: false, domain: false } };
     return {
         width: WIDTH, height: 18 * rows.length,
         layer: [

@@ -23,11 +23,13 @@ describe("lab: CloudWatch alarm evaluation", () => {
         once.count(key, 50, 7 * MINUTE);
         assert.equal(evaluateAlarm(once, "w", RECORDS_RETRIED, "worker", 30 * MINUTE).firstAlarmSeconds, null);
 
-        // 3 of 5 for EventBridge retries: minutes 0, 2 and 4 breach, the alarm fires when minute 4 closes.
+        // 3 of 15 for EventBridge retries every 5 minutes (minutes 0 … 25): the alarm fires when minute 10 closes, stays
+        // in ALARM while 3 retries fit in the window, and returns to OK when the window (minutes 16–30) holds two.
         const retries = new CloudWatch(new VirtualClock());
         const rkey = metricKey(RULE_RETRY_ATTEMPTS, "rule");
-        for (const m of [0, 2, 4]) retries.count(rkey, 1, m * MINUTE);
-        assert.equal(evaluateAlarm(retries, "r", RULE_RETRY_ATTEMPTS, "rule", 20 * MINUTE).firstAlarmSeconds, 300);
+        for (const m of [0, 5, 10, 15, 20, 25]) retries.count(rkey, 1, m * MINUTE);
+        const r = evaluateAlarm(retries, "r", RULE_RETRY_ATTEMPTS, "rule", 60 * MINUTE);
+        assert.deepEqual([r.firstAlarmSeconds, r.okSeconds], [11 * 60, 31 * 60]);
     });
 
     it("CloudWatch: a gauge's datapoint is its maximum over the minute, so a message visible for a moment raises a depth alarm", () => {

@@ -35,7 +35,7 @@ describe("all four patterns together: names, alarms and dashboard", () => {
         for (const fn of stack.ofType(T.fn)) assert.deepEqual(metricsOf(alarmsOn("FunctionName", fn.state.name)), ["Errors", "Throttles"], fn.name);
     });
 
-    it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 5 minutes); the idempotency table on throttled writes", () => {
+    it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 15 minutes); the idempotency table on throttled writes", () => {
         const targetedRules = new Set(stack.ofType(T.target).map((t) => t.inputs.rule));
         assert.ok(targetedRules.size >= 2);
         const bus = stack.get(T.bus, "event-routing-bus").state.name;
@@ -44,7 +44,7 @@ describe("all four patterns together: names, alarms and dashboard", () => {
             assert.deepEqual(metricsOf(alarms), ["FailedInvocations", "RetryInvocationAttempts"], rule);
             for (const a of alarms) assert.deepEqual({ ns: a.inputs.namespace, bus: a.inputs.dimensions.EventBusName }, { ns: "AWS/Events", bus }, rule);
             const retrying = alarms.find((a) => a.inputs.metricName === "RetryInvocationAttempts")!;
-            assert.deepEqual([retrying.inputs.datapointsToAlarm, retrying.inputs.evaluationPeriods, retrying.inputs.period, retrying.inputs.statistic], [3, 5, 60, "Sum"]);
+            assert.deepEqual([retrying.inputs.datapointsToAlarm, retrying.inputs.evaluationPeriods, retrying.inputs.period, retrying.inputs.statistic], [3, 15, 60, "Sum"]);
         }
         assert.deepEqual(metricsOf(alarmsOn("TableName", stack.get(T.table, "idempotent-consumer-records").state.name)), ["WriteThrottleEvents"]);
     });

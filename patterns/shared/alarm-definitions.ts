@@ -139,12 +139,14 @@ export const RULE_FAILED_INVOCATIONS: MetricAlarmDefinition = {
 
 /**
  * EventBridge is retrying a target: RetryInvocationAttempts, "Number of times target invocation has been retried"
- * (Monitoring Amazon EventBridge), in at least 3 of the last 5 minutes. One retry that succeeds does not raise it;
- * a target that keeps failing does within minutes, a day before FailedInvocations would.
+ * (Monitoring Amazon EventBridge), in at least 3 of the last 15 minutes. One retry that succeeds does not raise it;
+ * a target that keeps failing does within minutes, a day before FailedInvocations would. The 15-minute window keeps
+ * it in ALARM while EventBridge's backoff spaces the retries of a few events minutes apart (with 3 of 5, the lab's
+ * eventbridge-target-dlq showed it back to OK 11 minutes into a 26-hour outage).
  */
 export const RULE_RETRY_ATTEMPTS: MetricAlarmDefinition = {
     ...base, suffix: "retrying", namespace: "AWS/Events", metricName: "RetryInvocationAttempts", statistic: "Sum",
-    evaluationPeriods: 5, datapointsToAlarm: 3, threshold: 0,
+    evaluationPeriods: 15, datapointsToAlarm: 3, threshold: 0,
     description: (subject) => `${subject}: EventBridge keeps retrying the target (throttled, unavailable); events wait, then go to the target DLQ when the retry policy runs out.`,
 };
 
