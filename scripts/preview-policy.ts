@@ -132,7 +132,7 @@ export const PREVIEW_COMMAND: Command = {
 \`pulumi preview --policy-pack policy\` without a Pulumi CLI: the program runs under Pulumi mocks in preview mode and
 every resource goes to the policy pack's own gRPC analyzer, as the engine sends them.
   --config key=value      stack config, as \`pulumi config set\` stores it: queueWorker=true; a path as
-                          \`pulumi config set --path\` stores it: queueWorkerSettings.batchSize=20; an object as JSON:
+                          \`pulumi config set --path\` stores it: queueWorkerSettings.maxReceiveCount=8; an object as JSON:
                           fanOutSettings='{"rawMessageDelivery":false}'. Repeatable.
   --all-combinations      preview every on/off combination of the four pattern toggles (16 previews)
   --policy-config FILE    policy pack config, as \`pulumi preview --policy-pack-config\` takes it

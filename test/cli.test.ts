@@ -86,11 +86,15 @@ function assertOneLine({ code, stdout, stderr }: Outcome, expected: number, line
     if (expected === 2) assert.equal(stdout, "", "nothing ran");
 }
 
-// Spawned as a user runs them: every command's --help, one wrong argument and one failure at run time. The
-// processes start while mocha loads the test files, two at a time (each is mostly start-up), beside the suites
-// before this one.
-const HELP = [LAB, PREVIEW, REDRIVE, BENCH, BUILD];
-const SPAWNED = ["lab: an unknown scenario", "preview:policy: a toggle that is not a boolean", "redrive: SQS unreachable"];
+// Spawned as a user runs them: the lab's --help, one wrong argument and one failure at run time; with
+// SPAWN_EVERY_CASE=1 (`npm run test:cli`, which CI runs) every command's --help and every case below. The processes start while mocha loads the
+// test files, two at a time (each is mostly start-up), beside the suites before this one. Every case also runs
+// through the command object its script runs, in process: the same parsing, messages and exit status.
+const EVERY = process.env.SPAWN_EVERY_CASE === "1";
+const HELP = EVERY ? [LAB, PREVIEW, REDRIVE, BENCH, BUILD] : [LAB];
+const SPAWNED = EVERY
+    ? CASES.map(([what]) => what)
+    : ["lab: an unknown scenario", "preview:policy: a toggle that is not a boolean", "redrive: SQS unreachable"];
 const outcomes = new Map<string, Promise<Outcome>>();
 {
     const jobs: [string, () => Promise<Outcome>][] = [
@@ -129,6 +133,17 @@ describe("commands behave like well-made CLIs", () => {
     });
 
     describe("every case, through the command each script runs (the same parsing, messages and exit status)", () => {
+        for (const script of [LAB, PREVIEW, REDRIVE, BENCH, BUILD]) {
+            it(`${script} --help: usage on stdout, exit 0`, async () => {
+                let stdout = "";
+                let stderr = "";
+                const code = await execute(commandOf(script), ["--help"], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+                assert.equal(code, 0, stderr);
+                assert.match(stdout, /^usage: npm run \S+/);
+                assert.match(stdout, /Exit status: 0 /);
+                assert.equal(stderr, "");
+            });
+        }
         for (const [what, script, args, expected, line, env] of CASES) {
             it(`${what}: one line, exit ${expected}`, async () => {
                 let stdout = "";
