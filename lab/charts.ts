@@ -81,19 +81,24 @@ export async function timelineChart(r: ScenarioResult): Promise<string> {
     const units = [...new Set(series.map((s) => s.unit))];
 
     const rows = series.flatMap((s) => s.values.map((v, i) => ({ t: round((i * r.timeline.stepSeconds) / unit.div), value: v, series: s.name, unit: s.unit })));
-    const faultLayer = marks.fault ? [{
+    // Shade only a fault that ends (an outage); one that lasts the run (a poison message) is the strip's bar alone.
+    const faultLayer = marks.fault && r.faultEndSeconds !== null ? [{
         data: { values: [marks.fault] },
         mark: { type: "rect", color: FAULT_COLOUR, opacity: 0.12 },
         encoding: { x: { field: "start", type: "quantitative", scale: x.scale }, x2: { field: "end" } },
     }] : [];
     const alarmRules = marks.alarms.length > 0 ? [{
-        data: { values: marks.alarms.slice(0, 1) },
+        data: { values: [...marks.alarms].sort((a, b) => a.start - b.start).slice(0, 1) }, // the first alarm
         mark: { type: "rule", color: ALARM_COLOUR, strokeDash: [4, 3], strokeWidth: 1.5 },
         encoding: { x: { field: "start", type: "quantitative", scale: x.scale } },
     }] : [];
 
     const panels = units.map((u) => {
         const names = series.filter((s) => s.unit === u).map((s) => s.name);
+        // Small counts get a tick at every whole number (Vega's nice ticks would put 0.2 steps under a ",d" format).
+        const top = Math.max(1, ...series.filter((s) => s.unit === u).flatMap((s) => s.values));
+        const small = top <= 10 ? { values: Array.from({ length: Math.ceil(top) + 1 }, (_, i) => i) } : {};
+        const yScale = top <= 10 ? { domain: [0, Math.ceil(top)], zero: true } : { nice: true, zero: true };
         return {
             width: WIDTH, height: PANEL_HEIGHT,
             layer: [
@@ -104,7 +109,7 @@ export async function timelineChart(r: ScenarioResult): Promise<string> {
                     mark: { type: "line", interpolate: "step-after", strokeWidth: 2 },
                     encoding: {
                         x,
-                        y: { field: "value", type: "quantitative", title: u, scale: { nice: true, zero: true }, axis: countAxis },
+                        y: { field: "value", type: "quantitative", title: u, scale: yScale, axis: { ...countAxis, ...small } },
                         color: { field: "series", type: "nominal", scale: { domain: names, range: PALETTE }, legend: legend(null) },
                         strokeDash: { field: "series", type: "nominal", scale: { domain: names, range: DASHES }, legend: legend(null) },
                     },
