@@ -189,6 +189,15 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.equal(m(once, "attempts per crashing event"), 1);
     });
 
+    it("async invocation: an event that succeeded can be delivered again without any error, and a consumer that is not idempotent repeats its side effect", async () => {
+        const every = await run("async-retries", { crashEvery: "0", duplicateRate: "1" });
+        assert.equal(m(every, "delivered again after succeeding"), m(every, "events matched (EU, not test)")); // each once, never a third time
+        assert.equal(m(every, "duplicates processed"), m(every, "delivered again after succeeding"));
+        assert.equal(every.conservation.processed, m(every, "events matched (EU, not test)"));
+        const none = await run("async-retries", { duplicateRate: "0" });
+        assert.equal(m(none, "duplicates processed"), 0);
+    });
+
     it("producer duplicates: message-id misses producer retries, business key and FIFO catch them, no idempotency catches nothing", async () => {
         const r = await run("producer-duplicates");
         const retries = Number(m(r, "producer retries"));

@@ -144,6 +144,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     params: {
         orders: { default: 30, min: 1, max: 10_000, description: "orders put on the bus" },
         crashEvery: { default: 5, min: 0, max: 10_000, description: "every n-th order crashes the consumer (0: none)" },
+        duplicateRate: { default: 0.05, min: 0, max: 1, fraction: true, description: "share of succeeded events Lambda delivers again (AWS documents that it can, not how often: an assumption)" },
     },
     horizonSeconds: () => 900,
     faultStartSeconds: (_s, p) => (Number(p.crashEvery) > 0 ? 0 : null), // crashing events from the first put
@@ -162,6 +163,8 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             maximumEventAgeSeconds: settings.asyncMaximumEventAgeSeconds,
             onFailure,
             overheadMs: 20,
+            duplicateRate: Number(params.duplicateRate),
+            random: run.random,
         });
         const rule = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
             id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,
@@ -196,16 +199,19 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
                 "events in the on-failure queue": onFailure.size,
                 "on-failure condition": condition,
                 succeeded: fn.stats.succeeded,
+                "delivered again after succeeding": fn.stats.duplicatesDelivered,
                 "duplicates processed": effects.duplicates,
             },
             expectations: [
                 { claim: `each crashing event is attempted 1 + maximumRetryAttempts (${settings.asyncMaximumRetryAttempts}) times`, holds: crashing.length === 0 || [...byRequest.values()].filter((t) => t.length > 1).every((t) => t.length === settings.asyncMaximumRetryAttempts + 1) },
                 { claim: "retries come 1 minute, then 2 minutes after the previous attempt ended", holds: gaps.every((g) => g.every((gap, i) => gap >= expectedGaps[i] && gap < expectedGaps[i] + 1000)) },
                 { claim: "then the event sits in the on-failure destination with condition RetriesExhausted", holds: onFailure.size === crashing.length && (crashing.length === 0 || condition === "RetriesExhausted") },
+                { claim: "an event Lambda delivers again after it succeeded is processed again: this consumer is not idempotent", holds: effects.duplicates === fn.stats.duplicatesDelivered },
             ],
             explanation: `The eu-orders rule matched ${rule.matched} events and EventBridge handed each to Lambda's asynchronous queue. ${crashing.length} crashed the consumer on every attempt: `
                 + `Lambda retried each ${settings.asyncMaximumRetryAttempts} times (${gaps[0]?.map((g) => `${seconds(g)} s`).join(" then ") ?? "-"} apart) and then sent it to the on-failure queue `
-                + `with condition ${condition} and approximateInvokeCount ${invokeCount}. The others succeeded on their first attempt (${fn.stats.succeeded}). A permanent error is retried the same way: `
+                + `with condition ${condition} and approximateInvokeCount ${invokeCount}. The others succeeded on their first attempt (${fn.stats.succeeded}); `
+                + `${fn.stats.duplicatesDelivered} of them Lambda delivered again without any error, and the consumer repeated their side effect (${effects.duplicates} duplicates). A permanent error is retried the same way: `
                 + "the async consumer cannot report it as such, which is why the queue-based patterns hand permanent failures to their DLQ themselves.",
         };
     },

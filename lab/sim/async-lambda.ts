@@ -25,6 +25,14 @@ export interface AsyncLambdaOptions {
     reservedConcurrency?: number;
     /** Virtual time an attempt takes besides what the handler sleeps. */
     overheadMs?: number;
+    /**
+     * The probability that an event that succeeded is delivered once more. AWS: "Even if your function doesn't return
+     * an error, it's possible for it to receive the same event from Lambda multiple times because the queue itself is
+     * eventually consistent" (How Lambda handles errors and retries with asynchronous invocation). AWS publishes no
+     * rate: the value is an assumption of each scenario. Needs `random`.
+     */
+    duplicateRate?: number;
+    random?: () => number;
 }
 
 interface Pending {
@@ -33,6 +41,8 @@ interface Pending {
     queuedAt: number;
     attempts: number;
     throttles: number;
+    /** A delivery of an event that already succeeded: not delivered a third time. */
+    again?: boolean;
 }
 
 export interface AsyncStats {
@@ -43,6 +53,8 @@ export interface AsyncStats {
     toDestination: { RetriesExhausted: number; EventAgeExceeded: number };
     discarded: number;
     throttled: number;
+    /** Events delivered again after they succeeded (duplicateRate). */
+    duplicatesDelivered: number;
 }
 
 export class AsyncLambda {
@@ -50,7 +62,7 @@ export class AsyncLambda {
     private active = 0;
     private requests = 0;
     private readonly pending = new Set<Pending>();
-    readonly stats: AsyncStats = { accepted: 0, attempts: 0, succeeded: 0, toDestination: { RetriesExhausted: 0, EventAgeExceeded: 0 }, discarded: 0, throttled: 0 };
+    readonly stats: AsyncStats = { accepted: 0, attempts: 0, succeeded: 0, toDestination: { RetriesExhausted: 0, EventAgeExceeded: 0 }, discarded: 0, throttled: 0, duplicatesDelivered: 0 };
     /** Every attempt: when, which request, and how it ended. */
     readonly attemptLog: { at: number; requestId: string; attempt: number; outcome: "success" | "error" | "timeout" | "throttled" }[] = [];
 
@@ -107,6 +119,14 @@ export class AsyncLambda {
             if (!error) {
                 this.pending.delete(item);
                 this.stats.succeeded++;
+                const { duplicateRate, random } = this.options;
+                if (duplicateRate && random && !item.again && random() < duplicateRate) {
+                    // At-least-once: the same event again, as a delivery of its own.
+                    this.stats.duplicatesDelivered++;
+                    const again: Pending = { event: item.event, requestId: `${item.requestId}-again`, queuedAt: this.clock.now, attempts: 0, throttles: 0, again: true };
+                    this.pending.add(again);
+                    this.clock.after(0, () => this.attempt(again));
+                }
                 return;
             }
             this.onMetric?.("Errors", started);
