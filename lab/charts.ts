@@ -3,6 +3,7 @@
 // 10-invocation line never shares an axis with 20,000 messages or with seconds; series differ by colour and dash, so
 // equal series stay visible; the fault window is shaded and an event strip shows when the stack's alarms were in
 // ALARM and when each DLQ received its first message.
+import { formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
 
 // Vega and Vega-Lite are large: loaded on first use, so commands and tests that draw nothing do not pay for them.
@@ -122,7 +123,7 @@ export async function timelineChart(r: ScenarioResult): Promise<string> {
     const strip = stripPanel(marks, x);
     return renderSvg({
         $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-        title: { text: r.title, subtitle: `${r.scenario}, seed ${r.seed}: ${timeline_subtitle(r)}`, font: FONT, subtitleFont: FONT, anchor: "start", fontSize: 15 },
+        title: { text: r.title, subtitle: `${r.scenario}, seed ${r.seed}: ${r.faultStartSeconds === null ? "no fault injected" : `fault from ${formatDuration(r.faultStartSeconds)}; ${timeToDetect(r)}`}`, font: FONT, subtitleFont: FONT, anchor: "start", fontSize: 15 },
         background: "white",
         padding: 12,
         config: { view: { stroke: "#ccc" }, font: FONT },
@@ -132,11 +133,6 @@ export async function timelineChart(r: ScenarioResult): Promise<string> {
     });
 }
 
-function timeline_subtitle(r: ScenarioResult): string {
-    if (r.faultStartSeconds === null) return "no fault injected";
-    const first = r.alarms.filter((a) => a.firstAlarmSeconds !== null).sort((a, b) => a.firstAlarmSeconds! - b.firstAlarmSeconds!)[0];
-    return first ? `first alarm ${first.name} ${first.firstAlarmSeconds! - r.faultStartSeconds} s after the fault` : "no alarm of the stack fired";
-}
 
 /** The event strip: one row per fault, alarm and DLQ; bars for spans, triangles for first arrivals. */
 function stripPanel(marks: Marks, x: Record<string, unknown>): object | undefined {

@@ -8,7 +8,7 @@ import { ToggleKey } from "../patterns/config";
 import { timelineChart, sweepChart } from "./charts";
 import { htmlReport, ReportSweep } from "./html";
 import { docsTable, formatReport } from "./report";
-import { movingMeasures, parseVary, runSweep, sweepTable, sweepTableMarkdown, sweepValues } from "./sweep";
+import { checkSweep, movingMeasures, parseVary, runSweep, sweepTable, sweepTableMarkdown, sweepValues } from "./sweep";
 import { CURATED_SWEEPS, CuratedSweep } from "./sweeps";
 import { Command, integerOption, runCommand, UsageError, Values } from "../scripts/cli";
 import { DEFAULT_SEED, runScenario } from "./runner";
@@ -186,7 +186,7 @@ function parseSweepArgs(values: Values, positionals: string[]): SweepArgs {
             const sets = parseSets(values);
             jobs = [{ name: `${scenario.name}-${vary.key}`, title: `${scenario.title}: ${vary.key} from ${vary.from} to ${vary.to}`, paragraph: "", scenario, key: vary.key, values: vary.values, seeds, sets }];
         }
-        for (const job of jobs) for (const value of job.values) resolveChecked(job.scenario, { ...job.sets, [job.key]: String(value) }, job.key, job.sets);
+        for (const job of jobs) checkSweep(job.scenario, job.key, job.values, job.sets);
     } catch (error) {
         if (error instanceof LabInputError) throw new UsageError(error.message);
         throw error;
@@ -197,10 +197,6 @@ function parseSweepArgs(values: Values, positionals: string[]): SweepArgs {
     return { mode: "sweep", jobs, curated, json, svg, html, writeDocs };
 }
 
-function resolveChecked(scenario: Scenario, sets: Record<string, string>, key: string, fixed: Record<string, string>): void {
-    if (key in fixed) throw new LabInputError(`--set ${key}: ${key} is the knob --vary moves; drop the --set`);
-    resolve(scenario, sets);
-}
 
 /** A progress bar on a terminal; in CI or a pipe, nothing until the report. */
 function progress(label: string): { update(fraction: number): void; done(): void } {

@@ -4,8 +4,7 @@
 // prints one section per page.
 import { conservationLine, formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
-import type { SweepResult } from "./sweep";
-import { sweepTableHtmlRows } from "./sweep";
+import { cellText, SweepResult } from "./sweep";
 
 export interface ReportSweep {
     name: string;
@@ -91,6 +90,13 @@ function scenarioSection(r: ScenarioResult, svg: string): string {
 </section>`;
 }
 
+/** A sweep's table: the knob, then per measure its cell. */
+function sweepTable(result: SweepResult, measures: string[]): string {
+    const head = `<thead><tr><th>${esc(result.key)}</th>${measures.map((m) => `<th>${esc(m)}</th>`).join("")}</tr></thead>`;
+    const body = result.points.map((p) => `<tr><td class="num">${p.value}</td>${measures.map((m) => `<td class="num">${esc(cellText(p.measures[m]))}</td>`).join("")}</tr>`).join("");
+    return `<table>${head}<tbody>${body}</tbody></table>`;
+}
+
 function sweepSection(s: ReportSweep): string {
     return `<section id="sweep-${esc(s.name)}">
 <h2>${esc(s.title)}</h2>
@@ -98,7 +104,7 @@ function sweepSection(s: ReportSweep): string {
 <p>${esc(s.paragraph)}</p>
 <div class="chart">${s.svg}</div>
 <h3>Median (min–max across seeds)</h3>
-<table>${sweepTableHtmlRows(s.result, s.measures)}</table>
+${sweepTable(s.result, s.measures)}
 </section>`;
 }
 

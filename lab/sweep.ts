@@ -1,6 +1,7 @@
 // Parameter sweeps: one scenario run across a range of one knob, over several seeds, every numeric measure
 // summarised per knob value (min, median, max across seeds). A point for a seed is exactly the single run
 // `npm run lab -- <scenario> --set key=value --seed N` reports: same code path, same numbers.
+import { firstAlarm } from "./report";
 import { runScenario } from "./runner";
 import { allowedKeys, LabInputError, resolve, Scenario, ScenarioResult } from "./scenario";
 
@@ -73,8 +74,8 @@ export function numericMeasures(r: ScenarioResult): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, value] of Object.entries(r.measures)) if (typeof value === "number" && Number.isFinite(value)) out[name] = value;
     if (r.faultStartSeconds !== null) {
-        const fired = r.alarms.map((a) => a.firstAlarmSeconds).filter((s): s is number => s !== null);
-        if (fired.length > 0) out[TIME_TO_DETECT] = Math.min(...fired) - r.faultStartSeconds;
+        const first = firstAlarm(r);
+        if (first) out[TIME_TO_DETECT] = first.firstAlarmSeconds! - r.faultStartSeconds;
     }
     return out;
 }
@@ -130,18 +131,11 @@ export function sweepTable(result: SweepResult, measures: string[]): string {
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-const cellText = (s: MeasureSummary | undefined) => (s === undefined ? "—" : s.min === s.max ? String(s.median) : `${s.median} (${s.min}–${s.max})`);
+/** A measure's cell: "median", or "median (min–max)" when seeds differ. */
+export const cellText = (s: MeasureSummary | undefined) => (s === undefined ? "—" : s.min === s.max ? String(s.median) : `${s.median} (${s.min}–${s.max})`);
 
 /** The sweep as a Markdown table, for the pattern READMEs. */
 export function sweepTableMarkdown(result: SweepResult, measures: string[]): string {
     const rows = result.points.map((p) => `| ${p.value} | ${measures.map((m) => cellText(p.measures[m])).join(" | ")} |`);
     return [`| ${result.key} | ${measures.join(" | ")} |`, `|${"---:|".repeat(measures.length + 1)}`, ...rows].join("\n");
-}
-
-/** The sweep's table rows as HTML (header and body). */
-export function sweepTableHtmlRows(result: SweepResult, measures: string[]): string {
-    const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-    const head = `<thead><tr><th>${esc(result.key)}</th>${measures.map((m) => `<th>${esc(m)}</th>`).join("")}</tr></thead>`;
-    const body = result.points.map((p) => `<tr><td class="num">${p.value}</td>${measures.map((m) => `<td class="num">${esc(cellText(p.measures[m]))}</td>`).join("")}</tr>`).join("");
-    return `${head}<tbody>${body}</tbody>`;
 }

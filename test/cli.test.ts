@@ -77,6 +77,14 @@ function commandOf(script: string): Command {
     }
 }
 
+/** `--help`: usage on stdout, the exit statuses, nothing on stderr, exit 0. */
+function assertHelp({ code, stdout, stderr }: Outcome): void {
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^usage: npm run \S+/);
+    assert.match(stdout, /Exit status: 0 /);
+    assert.equal(stderr, "");
+}
+
 function assertOneLine({ code, stdout, stderr }: Outcome, expected: number, line: RegExp): void {
     assert.equal(code, expected, stderr);
     const lines = stderr.trimEnd().split("\n");
@@ -119,13 +127,7 @@ const outcomes = new Map<string, Promise<Outcome>>();
 describe("commands behave like well-made CLIs", () => {
     describe("spawned as a user runs them", () => {
         for (const script of HELP) {
-            it(`${script} --help prints usage on stdout and exits 0`, async () => {
-                const { code, stdout, stderr } = await outcomes.get(`help ${script}`)!;
-                assert.equal(code, 0, stderr);
-                assert.match(stdout, /^usage: npm run \S+/);
-                assert.match(stdout, /Exit status: 0 /);
-                assert.equal(stderr, "");
-            });
+            it(`${script} --help prints usage on stdout and exits 0`, async () => assertHelp(await outcomes.get(`help ${script}`)!));
         }
         for (const [what, , , expected, line] of CASES.filter(([w]) => SPAWNED.includes(w))) {
             it(`${what}: one line, exit ${expected}`, async () => assertOneLine(await outcomes.get(what)!, expected, line));
@@ -138,10 +140,7 @@ describe("commands behave like well-made CLIs", () => {
                 let stdout = "";
                 let stderr = "";
                 const code = await execute(commandOf(script), ["--help"], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-                assert.equal(code, 0, stderr);
-                assert.match(stdout, /^usage: npm run \S+/);
-                assert.match(stdout, /Exit status: 0 /);
-                assert.equal(stderr, "");
+                assertHelp({ code, stdout, stderr });
             });
         }
         for (const [what, script, args, expected, line, env] of CASES) {

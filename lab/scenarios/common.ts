@@ -10,6 +10,7 @@ import { Effects, LabRun, Location, orderIdsIn } from "../harness";
 import { simulatedSqsClient } from "../sim/clients";
 import { EventSourceMapping, SqsHandler } from "../sim/esm";
 import { SimIdempotencyStore } from "../sim/idempotency-store";
+import type { SimSubscription, SimTopic, SubscriptionOptions } from "../sim/sns";
 import { SimQueue } from "../sim/sqs";
 
 export interface ConsumerQueues {
@@ -38,6 +39,22 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
 }
 
 /** The event source mapping SqsConsumer creates (ReportBatchItemFailures on, unless a scenario turns it off). */
+/**
+ * A fan-out subscriber as the stack builds it: its consumer queue and DLQ, a delivery DLQ of its own (the
+ * subscription's redrive policy: deliveries SNS could not make, apart from the consumer's failures) with its depth
+ * alarm, and the subscription.
+ */
+export function subscribedQueues(
+    run: LabRun, topic: SimTopic, name: string, settings: ConsumerSettings,
+    options: Omit<SubscriptionOptions, "name" | "queue" | "deadLetter" | "random">,
+): ConsumerQueues & { deliveryDlq: SimQueue; subscription: SimSubscription } {
+    const queues = consumerQueues(run, name, settings);
+    const deliveryDlq = new SimQueue(run.clock, { name: `${name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+    run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
+    const subscription = topic.subscribe({ ...options, name, queue: queues.queue, deadLetter: deliveryDlq, random: run.random });
+    return { ...queues, deliveryDlq, subscription };
+}
+
 export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
     const esm = new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,

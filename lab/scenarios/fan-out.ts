@@ -8,9 +8,7 @@ import { Scenario } from "../scenario";
 import { simulatedSnsClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
 import { SimTopic } from "../sim/sns";
-import { SimQueue } from "../sim/sqs";
-import { DLQ_RETENTION_SECONDS } from "../../patterns/config";
-import { bodiesOf, consumerQueues, mapping, queueWorker, countingStep, ConsumerQueues, orderLocator } from "./common";
+import { bodiesOf, mapping, queueWorker, countingStep, orderLocator, subscribedQueues } from "./common";
 import { Order } from "../../functions/shared/order";
 
 const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "ap-south-1", undefined];
@@ -33,15 +31,10 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
-            const queues: ConsumerQueues = consumerQueues(run, s.name, settings);
-            const deliveryDlq = new SimQueue(run.clock, { name: `${s.name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
-            run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
-            const subscription = topic.subscribe({
-                name: s.name, queue: queues.queue, filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope,
-                rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery, random: run.random,
-                // The subscription's own redrive policy: deliveries SNS could not make, apart from the consumer's DLQ.
-                deadLetter: deliveryDlq,
+            const queues = subscribedQueues(run, topic, s.name, settings, {
+                filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope, rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery,
             });
+            const { subscription } = queues;
             const filtered = new Set<string>();
             subscription.onFiltered = (message) => orderIdsIn([message]).forEach((id) => filtered.add(id));
             const correlationIds = new Set<string>();
@@ -135,13 +128,10 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         const topic = new SimTopic(run.clock, "fan-out-topic");
         run.alarms.topic("fan-out-topic", topic);
         const effects = new Effects();
-        const queues = consumerQueues(run, "audit", settings);
-        const deliveryDlq = new SimQueue(run.clock, { name: "audit-delivery-dlq", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
-        run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
-        const subscription = topic.subscribe({
-            name: "audit", queue: queues.queue, rawMessageDelivery: settings.rawMessageDelivery, deadLetter: deliveryDlq, random: run.random,
-            deliver: () => (run.clock.now < outageMs ? failure : "ok"),
+        const queues = subscribedQueues(run, topic, "audit", settings, {
+            rawMessageDelivery: settings.rawMessageDelivery, deliver: () => (run.clock.now < outageMs ? failure : "ok"),
         });
+        const { deliveryDlq, subscription } = queues;
         const fn = "audit-fn";
         mapping(run, fn, queues.queue, () => queueWorker(run, fn, queues, settings, countingStep(run, effects, { processingMs: 50 })), settings);
         run.timeline.gauge("deliveries waiting for a retry", () => subscription.pending.length);

@@ -18,7 +18,7 @@ import { lambdaContext } from "../sim/esm";
 import { SimEventBus } from "../sim/eventbridge";
 import { SimTopic } from "../sim/sns";
 import { SimQueue } from "../sim/sqs";
-import { bodiesOf, ConsumerQueues, consumerQueues, countingStep, idempotentConsumer, mapping, orderLocator, queueGauges, queueWorker } from "./common";
+import { bodiesOf, consumerQueues, countingStep, idempotentConsumer, mapping, orderLocator, queueGauges, queueWorker, subscribedQueues } from "./common";
 
 const steadyParams = (ratePerSecond: number, processingMs: number): Record<string, ParamSpec> => ({
     ratePerSecond: { default: ratePerSecond, min: 1, max: 1000, description: "orders a second, evenly spaced" },
@@ -93,13 +93,10 @@ export const STEADY_FAN_OUT: Scenario<"fanOut"> = {
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
-            const queues: ConsumerQueues = consumerQueues(run, s.name, settings);
-            const deliveryDlq = new SimQueue(run.clock, { name: `${s.name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
-            run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
-            const subscription = topic.subscribe({
-                name: s.name, queue: queues.queue, filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope,
-                rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery, random: run.random, deadLetter: deliveryDlq,
+            const queues = subscribedQueues(run, topic, s.name, settings, {
+                filterPolicy: s.filterPolicy, filterPolicyScope: s.filterPolicyScope, rawMessageDelivery: s.rawMessageDelivery ?? settings.rawMessageDelivery,
             });
+            const { deliveryDlq, subscription } = queues;
             const fn = `${s.name}-fn`;
             mapping(run, fn, queues.queue, () => queueWorker(run, fn, queues, settings, countingStep(run, effects, { processingMs: Number(params.processingMs) })), settings);
             run.timeline.gauge(`${s.name} processed`, () => effects.units);
