@@ -2,7 +2,7 @@
 // shows, parameters, outcomes, measures, expectations, detection, the AWS rule, its chart), then the sweeps. No
 // scripts, fonts or styles from anywhere: the charts are inline SVG and the styles inline, so it works offline and
 // prints one section per page.
-import { conservationLine, formatDuration, timeToDetect } from "./report";
+import { alarmTimes, conservationLine, formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
 import { cellText, SweepResult } from "./sweep";
 
@@ -74,7 +74,7 @@ function scenarioSection(r: ScenarioResult, svg: string): string {
     const measures = Object.entries(r.measures).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const expectations = r.expectations.map((e) => `<li class="${e.holds ? "ok" : "bad"}">${e.holds ? "✔" : "✘"} ${esc(e.claim)}</li>`).join("");
     const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td>`
-        + `<td>${a.firstAlarmSeconds === null ? `<span class="ok">stays OK</span>` : `<span class="bad">ALARM at ${esc(formatDuration(a.firstAlarmSeconds))}</span>${a.okSeconds === null ? "" : `, OK at ${esc(formatDuration(a.okSeconds))}`}`}</td></tr>`).join("");
+        + `<td>${a.firstAlarmSeconds === null ? `<span class="ok">stays OK</span>` : `<span class="bad">${esc(alarmTimes(a, r.faultStartSeconds))}</span>`}</td></tr>`).join("");
     return `<section id="${esc(r.scenario)}">
 <h2>${esc(r.title)}</h2>
 <p><span class="tag">${esc(r.scenario)}</span> <span class="tag">pattern ${esc(r.pattern)}</span> <span class="tag">seed ${esc(r.seed)}</span> <span class="tag">${esc(formatDuration(r.virtualSeconds))} virtual</span></p>

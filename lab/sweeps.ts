@@ -25,7 +25,7 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         pattern: "queueWorker",
         title: "How short can the visibility timeout be before duplicates start?",
         scenario: "visibility-timeout",
-        vary: "visibilityTimeoutSeconds=10..90:9",
+        vary: "loweredVisibilityTimeoutSeconds=10..90:9",
         seeds: 5,
         sets: {},
         measures: ["duplicates processed", "receives per message", "messages in the DLQ"],

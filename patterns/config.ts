@@ -243,9 +243,11 @@ function checkConsumer<T extends ConsumerSettings>(key: string, settings: T): T 
             "at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)");
     }
     const visibility = settings.visibilityTimeoutSeconds;
+    // Lambda refuses a mapping whose function timeout exceeds the visibility timeout (services-sqs-configure); the stack
+    // also refuses an equal one, which leaves the poller no time to retry a throttled batch.
     if (visibility !== undefined && visibility <= settings.functionTimeoutSeconds) {
         throw new ConfigError(`${key}.visibilityTimeoutSeconds`, visibility,
-            `more than functionTimeoutSeconds (${settings.functionTimeoutSeconds}); AWS recommends ${recommendedVisibilityTimeout(settings)}`);
+            `more than functionTimeoutSeconds (${settings.functionTimeoutSeconds}): Lambda refuses an SQS event source mapping whose function timeout exceeds the queue's visibility timeout, and this stack one that equals it; AWS recommends ${recommendedVisibilityTimeout(settings)} (6 × timeout + batching window)`);
     }
     if (visibility === undefined && recommendedVisibilityTimeout(settings) > MAX_VISIBILITY_TIMEOUT_SECONDS) {
         throw new ConfigError(`${key}.functionTimeoutSeconds`, settings.functionTimeoutSeconds, "a value whose 6 × timeout + batching window fits the 12 h visibility timeout maximum");
