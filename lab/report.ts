@@ -7,34 +7,35 @@ import { SQS_METRICS_RESUME_DELAY_MS } from "./sim/sqs";
 /** CloudWatch's assumed values: an alarm time that would move if one of them did is marked with its short label. */
 export const CLOUDWATCH_ASSUMPTIONS: Record<EvaluationAssumption, AssumedValue & { label: string }> = {
     EVALUATION_RANGE_EXTRA_PERIODS: {
-        name: "EVALUATION_RANGE_EXTRA_PERIODS", label: `assumed evaluation range N+${EVALUATION_RANGE_EXTRA_PERIODS}`,
+        name: "EVALUATION_RANGE_EXTRA_PERIODS", label: `assumes evaluation range N+${EVALUATION_RANGE_EXTRA_PERIODS}`,
         value: `CloudWatch's evaluation range is evaluationPeriods + ${EVALUATION_RANGE_EXTRA_PERIODS} periods (AWS's one example: 3 → 5)`,
         figures: "the alarm times marked with it", detection: true,
     },
     SQS_METRICS_RESUME_DELAY_MS: {
-        name: "SQS_METRICS_RESUME_DELAY_MS", label: `assumed ${SQS_METRICS_RESUME_DELAY_MS / 60_000}-min SQS metric resume`,
+        name: "SQS_METRICS_RESUME_DELAY_MS", label: `assumes a ${SQS_METRICS_RESUME_DELAY_MS / 60_000}-min SQS metric resume`,
         value: `an idle queue's metrics resume ${SQS_METRICS_RESUME_DELAY_MS / 60_000} minutes after it becomes active again (AWS: "up to 15 minutes"; the run's DLQs start idle)`,
         figures: "the alarm times marked with it", detection: true,
     },
 };
 
-/** " (assumes …)" for a figure that follows from assumed values, or "". */
-function assumesText(names: readonly EvaluationAssumption[]): string {
-    return names.length === 0 ? "" : ` (${names.map((n) => CLOUDWATCH_ASSUMPTIONS[n].label).join(", ")})`;
-}
+/** The labels of the assumed values a figure follows from. */
+const labels = (names: readonly EvaluationAssumption[]) => names.map((n) => CLOUDWATCH_ASSUMPTIONS[n].label);
+
+/** " (a; b)" from the parts that are there, or "". */
+const parenthesis = (parts: string[]) => (parts.length === 0 ? "" : ` (${parts.join("; ")})`);
 
 /** An alarm's times as the report prints them: "ALARM at 16 min (+16 min), OK at 19 min", each marked with what it assumes. */
 export function alarmTimes(a: AlarmOutcome, faultStartSeconds: number | null): string {
     if (a.firstAlarmSeconds === null) return "stays OK";
-    const since = faultStartSeconds === null ? "" : ` (+${formatDuration(a.firstAlarmSeconds - faultStartSeconds)})`;
-    const ok = a.okSeconds === null ? "" : `, OK at ${formatDuration(a.okSeconds)}${assumesText(a.okAssumes)}`;
-    return `ALARM at ${formatDuration(a.firstAlarmSeconds)}${since}${assumesText(a.firstAlarmAssumes)}${ok}`;
+    const since = faultStartSeconds === null ? [] : [`+${formatDuration(a.firstAlarmSeconds - faultStartSeconds)}`];
+    const ok = a.okSeconds === null ? "" : `, OK at ${formatDuration(a.okSeconds)}${parenthesis(labels(a.okAssumes))}`;
+    return `ALARM at ${formatDuration(a.firstAlarmSeconds)}${parenthesis([...since, ...labels(a.firstAlarmAssumes)])}${ok}`;
 }
 
-/** The scenario's own assumed values that the alarm times follow from, as a suffix: " (assumes EVENTBRIDGE_BACKOFF)". */
-function detectionAssumes(r: ScenarioResult): string {
+/** The scenario's own assumed values that its alarm times follow from: "times follow from EVENTBRIDGE_BACKOFF". */
+function detectionAssumes(r: ScenarioResult): string[] {
     const names = (r.assumes ?? []).filter((a) => a.detection && !(a.name in CLOUDWATCH_ASSUMPTIONS)).map((a) => a.name);
-    return names.length === 0 ? "" : ` (times follow from ${names.join(", ")})`;
+    return names.length === 0 ? [] : [`times follow from ${names.join(", ")}`];
 }
 
 function wrap(text: string, width: number, indent: string): string {
@@ -94,7 +95,7 @@ export function detection(r: ScenarioResult): string[] {
 export function timeToDetect(r: ScenarioResult): string {
     const first = firstAlarm(r);
     return first === undefined ? "not detected by any alarm of the stack"
-        : `first alarm ${first.name} after ${formatDuration(first.firstAlarmSeconds! - (r.faultStartSeconds ?? 0))}${assumesText(first.firstAlarmAssumes)}${detectionAssumes(r)}`;
+        : `first alarm ${first.name} after ${formatDuration(first.firstAlarmSeconds! - (r.faultStartSeconds ?? 0))}${parenthesis([...labels(first.firstAlarmAssumes), ...detectionAssumes(r)])}`;
 }
 
 /** The alarm that fired first after the fault's start. */

@@ -51,7 +51,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         faultEndSeconds: scenario.faultEndSeconds?.(settings, params) ?? null,
         alarms,
         assumes: [
-            ...(scenario.assumes ?? []),
+            ...(typeof scenario.assumes === "function" ? scenario.assumes(params) : scenario.assumes ?? []),
             ...Object.values(CLOUDWATCH_ASSUMPTIONS).filter((a) => alarms.some((x) => [...x.firstAlarmAssumes, ...x.okAssumes].includes(a.name as never))),
         ],
     };

@@ -52,7 +52,7 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     /** A healthy baseline: nothing is broken, and the runner expects every alarm of the stack to stay OK. */
     baseline?: boolean;
     /** The assumed values its figures follow from, besides CloudWatch's (each alarm time says which of those it needs). */
-    assumes?: AssumedValue[];
+    assumes?: AssumedValue[] | ((params: Record<string, ParamValue>) => AssumedValue[]);
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */
     settings?: Partial<Settings<K>>;
     horizonSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number;

@@ -247,6 +247,36 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.ok(after(client, "fan-out-topic-delivery-failures")! <= 120); // a client-side error is not retried: failed at once
     });
 
+    it("the detection times the pattern READMEs and docs/observability.md state are the default runs' (seed 1)", async () => {
+        const variants = new Map<string, Promise<ScenarioResult>>();
+        const at = async (name: string, alarm: string, sets: Record<string, string> = {}) => {
+            const key = JSON.stringify([name, sets]);
+            if (!variants.has(key)) variants.set(key, run(name, sets));
+            const r = await variants.get(key)!;
+            const a = r.alarms.find((x) => x.name === alarm);
+            assert.ok(a, `${name} has no alarm ${alarm}`);
+            return [a.firstAlarmSeconds, a.okSeconds];
+        };
+        assert.deepEqual(await at("poison-message", "queue-worker-fn-errors"), [240, 960]);
+        assert.deepEqual(await at("poison-message", "queue-worker-oldest-message-age"), [360, 600]); // before the poison message's third receive
+        assert.deepEqual(await at("poison-message", "queue-worker-dlq-depth"), [1800, null]); // arrives at 900 s; the idle DLQ's metrics resume 15 min later
+        assert.deepEqual((await at("poison-message-whole-batch", "queue-worker-fn-errors"))[0], 60);
+        assert.deepEqual((await at("visibility-timeout", "queue-worker-fn-records-retried"))[0], 120);
+        assert.deepEqual((await at("burst-backpressure", "queue-worker-oldest-message-age"))[0], 360);
+        assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors"), [120, 300]); // the outage starts at 60 s
+        assert.deepEqual(await at("eventbridge-target-dlq", "event-routing-high-value-retrying"), [180, 81_780]);
+        assert.equal(Math.round((await at("eventbridge-target-dlq", "event-routing-high-value-failed-invocations"))[0]! / 360) / 10, 21.9);
+        assert.deepEqual((await at("eventbridge-target-dlq", "event-routing-high-value-failed-invocations", { failure: "non-retriable" }))[0], 60);
+        assert.deepEqual((await at("eventbridge-target-dlq", "event-routing-high-value-target-dlq-depth", { failure: "non-retriable" }))[0], 900);
+        assert.deepEqual(await at("sns-delivery-failure", "fan-out-topic-deliveries-lagging"), [600, 1860]);
+        assert.deepEqual((await at("sns-delivery-failure", "fan-out-topic-delivery-failures", { failure: "client-error" }))[0], 60);
+        assert.deepEqual((await at("sns-delivery-failure", "audit-delivery-dlq-depth", { failure: "client-error" }))[0], 900);
+        assert.deepEqual((await at("async-retries", "event-routing-eu-orders-fn-errors"))[0], 60);
+        assert.deepEqual((await at("async-retries", "event-routing-eu-orders-on-failure-depth"))[0], 1140);
+        // A 5-second blip of the downstream raises -errors for one minute.
+        assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors", { outageSeconds: "5", durationSeconds: "300" }), [120, 180]); // while traffic goes on: its Errors 0s end the ALARM
+    });
+
     it("every scenario's claims hold on its defaults; every fault raises an alarm of the stack within 15 minutes; no baseline raises any", async function () {
         this.timeout(30_000);
         const faults: string[] = [];

@@ -49,10 +49,10 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         + "ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS attributes, or is dropped (EventBridge user guide, \"How EventBridge retries "
         + "delivering events\", \"Using dead-letter queues to process undelivered events\"). AWS publishes no backoff delays: the lab assumes 1 s "
         + "doubling capped at 10 minutes, jittered to 50–100 %.",
-    assumes: [{
+    assumes: (p) => (p.failure !== "retriable" ? [] : [{
         name: "EVENTBRIDGE_BACKOFF", value: `retries ${EVENTBRIDGE_BACKOFF.firstMs / 1000} s apart, doubling, capped at ${EVENTBRIDGE_BACKOFF.capMs / 60_000} minutes, each jittered to ${100 * (1 - EVENTBRIDGE_BACKOFF.jitter)}–100 % (AWS: "exponential back off and jitter", no delays)`,
         figures: "when each attempt came, the hours until the DLQ, which limit ran out first (EXHAUSTED_RETRY_CONDITION) and the events waiting over time", detection: true,
-    }],
+    }]),
     params: {
         orders: { default: 20, min: 1, max: 10_000, description: "orders put on the bus (half of them high value)" },
         outageHours: { default: 26, min: 0, max: 48, fraction: true, description: "how long the high-value queue target refuses deliveries" },
@@ -132,7 +132,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
             ],
             explanation: retriable
                 ? `The high-value rule matched ${rule.matched} of ${bus.counts.put} events. Its queue target refused deliveries for ${params.outageHours} h with a retriable error, so EventBridge kept retrying `
-                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
+                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h with the lab's assumed backoff: AWS publishes no delays) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
                 : `The queue target's policy refused EventBridge (ERROR_CODE ${attrs.ERROR_CODE?.stringValue ?? "none"}, an error EventBridge does not retry), so the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
         };
     },
@@ -218,7 +218,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             explanation: `The eu-orders rule matched ${rule.matched} events and EventBridge handed each to Lambda's asynchronous queue. ${crashing.length} crashed the consumer on every attempt: `
                 + `Lambda retried each ${settings.asyncMaximumRetryAttempts} times (${gaps[0]?.map((g) => `${seconds(g)} s`).join(" then ") ?? "-"} apart) and then sent it to the on-failure queue `
                 + `with condition ${condition} and approximateInvokeCount ${invokeCount}. The others succeeded on their first attempt (${fn.stats.succeeded}); `
-                + `${fn.stats.duplicatesDelivered} of them Lambda delivered again without any error, and the consumer repeated their side effect (${effects.duplicates} duplicates). A permanent error is retried the same way: `
+                + `${fn.stats.duplicatesDelivered} of them Lambda delivered again without any error (at the lab's assumed ${Number(params.duplicateRate) * 100} %), and the consumer repeated their side effect (${effects.duplicates} duplicates). A permanent error is retried the same way: `
                 + "the async consumer cannot report it as such, which is why the queue-based patterns hand permanent failures to their DLQ themselves.",
         };
     },
