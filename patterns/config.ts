@@ -95,6 +95,14 @@ export function redeliveryHorizonSeconds(s: Pick<ConsumerSettings, "functionTime
     return (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) * s.maxReceiveCount;
 }
 
+/**
+ * The longest outage a message that fails at its start survives: its last receive, maxReceiveCount − 1 visibility
+ * timeouts after its first, must come after the outage; one visibility timeout later SQS moves it to the DLQ.
+ */
+export function retryBudgetSeconds(s: Pick<ConsumerSettings, "functionTimeoutSeconds" | "maximumBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "maxReceiveCount">): number {
+    return (s.maxReceiveCount - 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s));
+}
+
 /** Idempotent consumers: one consumer per key strategy, sharing these settings and one idempotency table. */
 export interface IdempotentConsumerSettings extends ConsumerSettings {
     /** JMESPath into the message payload selecting the business key, e.g. "orderId" or "order.id". */

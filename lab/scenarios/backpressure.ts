@@ -1,7 +1,7 @@
 // Two queue-worker scenarios about load: a burst drained under maximum concurrency (the queue absorbs it; the
 // price is the age of the oldest message), and a transient downstream outage (failed records come back one
 // visibility timeout later and succeed after recovery, unless the outage outlasts the redrive policy).
-import { recommendedVisibilityTimeout } from "../../patterns/config";
+import { recommendedVisibilityTimeout, retryBudgetSeconds } from "../../patterns/config";
 import { conservation, Effects } from "../harness";
 import { Scenario } from "../scenario";
 import { INITIAL_CONCURRENCY } from "../sim/esm";
@@ -123,7 +123,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         for (const n of receivesOf.values()) histogram[n] = (histogram[n] ?? 0) + 1;
         const retried = [...receivesOf.values()].filter((n) => n > 1).length;
         const visibility = queues.queue.options.visibilityTimeoutSeconds;
-        const budgetSeconds = (settings.maxReceiveCount - 1) * visibility;
+        const budgetSeconds = retryBudgetSeconds({ ...settings, visibilityTimeoutSeconds: visibility });
         const c = conservation(orderIds, orderLocator(effects, [queues.dlq], [bodiesOf(queues.queue)]));
         const outage = Number(params.outageSeconds);
         return {
