@@ -32,10 +32,10 @@ export function alarmTimes(a: AlarmOutcome, faultStartSeconds: number | null): s
     return `ALARM at ${formatDuration(a.firstAlarmSeconds)}${parenthesis([...since, ...labels(a.firstAlarmAssumes)])}${ok}`;
 }
 
-/** The scenario's own assumed values that its alarm times follow from: "times follow from EVENTBRIDGE_BACKOFF". */
+/** The scenario's own assumed values its alarm times were computed under: "assumes EVENTBRIDGE_BACKOFF". */
 function detectionAssumes(r: ScenarioResult): string[] {
     const names = (r.assumes ?? []).filter((a) => a.detection && !(a.name in CLOUDWATCH_ASSUMPTIONS)).map((a) => a.name);
-    return names.length === 0 ? [] : [`times follow from ${names.join(", ")}`];
+    return names.length === 0 ? [] : [`assumes ${names.join(", ")}`];
 }
 
 function wrap(text: string, width: number, indent: string): string {
