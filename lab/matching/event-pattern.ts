@@ -15,9 +15,14 @@ interface Rule {
 
 interface Compiled {
     rules: Rule[];
-    /** Every rule path and every path above one: the event is flattened only along these. */
-    walk: Set<string>;
-    leaves: Set<string>;
+    /** The rule paths as a tree of steps: the event is flattened only along it. */
+    walk: Step;
+}
+
+/** One step of the rule paths: the steps below it, and the path it completes, if one does. */
+interface Step {
+    next: Map<string, Step>;
+    path?: string;
 }
 
 /** Array membership: array number → element index, for every array a value sits inside an element of. */
@@ -29,6 +34,7 @@ interface Field {
 }
 
 const compiled = new WeakMap<object, Compiled>();
+const NONE: Membership = new Map();
 
 /** Parses and validates a pattern (a JSON string as the API takes it, or an object); throws InvalidPatternError. */
 export function parseEventPattern(pattern: string | EventPattern): EventPattern {
@@ -56,14 +62,27 @@ function compileRules(node: PatternNode): Compiled {
         const paths = [...rule.keys()].sort();
         return { paths, matchers: paths.map((p) => rule.get(p)!) };
     });
-    const leaves = new Set(rules.flatMap((r) => r.paths));
-    const walk = new Set<string>();
-    for (const leaf of leaves) {
+    const walk: Step = { next: new Map() };
+    for (const path of new Set(rules.flatMap((r) => r.paths))) {
         // A pattern key with a dot is a path like any other ("detail.state" and detail → state are one path).
-        const steps = leaf.split(".");
-        for (let i = 1; i <= steps.length; i++) walk.add(steps.slice(0, i).join("."));
+        let step = walk;
+        for (const key of path.split(".")) {
+            let below = step.next.get(key);
+            if (!below) step.next.set(key, (below = { next: new Map() }));
+            step = below;
+        }
+        step.path = path;
     }
-    return { rules, walk, leaves };
+    return { rules, walk };
+}
+
+/** The step an event key leads to; a key with dots takes one step per part, as event-ruler joins paths with dots. */
+function stepFor(step: Step, key: string): Step | undefined {
+    const direct = step.next.get(key);
+    if (direct || !key.includes(".")) return direct;
+    let s: Step | undefined = step;
+    for (const part of key.split(".")) if (!(s = s.next.get(part))) return undefined;
+    return s;
 }
 
 /**
@@ -72,64 +91,72 @@ function compileRules(node: PatternNode): Compiled {
  */
 function flatten(event: unknown, c: Compiled): Map<string, Field[]> {
     const fields = new Map<string, Field[]>();
-    const membership = new Map<number, number>();
+    let membership: Membership = NONE; // replaced, never mutated: a field keeps the one it was recorded with
     let arrays = 0;
-    const visit = (path: string, v: unknown) => {
+    const visit = (step: Step, v: unknown) => {
         if (v === undefined) return;
         if (Array.isArray(v)) {
             const id = arrays++;
-            v.forEach((element, index) => {
+            const outer = membership;
+            for (let index = 0; index < v.length; index++) {
+                const element = v[index];
                 // Only an element that is an object or an array marks what lies inside it (event-ruler's ArrayMembership).
                 if (element !== null && typeof element === "object") {
-                    membership.set(id, index);
-                    visit(path, element);
-                    membership.delete(id);
+                    membership = new Map(outer).set(id, index);
+                    visit(step, element);
+                    membership = outer;
                 } else {
-                    visit(path, element);
+                    visit(step, element);
                 }
-            });
-        } else if (isObject(v)) {
-            for (const [key, child] of Object.entries(v)) {
-                const p = join(path, key);
-                if (c.walk.has(p)) visit(p, child);
             }
-        } else if (c.leaves.has(path)) {
-            const list = fields.get(path) ?? [];
-            list.push({ value: v as Scalar, membership: new Map(membership) });
-            fields.set(path, list);
+        } else if (isObject(v)) {
+            for (const key in v) {
+                if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+                const below = stepFor(step, key);
+                if (below) visit(below, v[key]);
+            }
+        } else if (step.path !== undefined) {
+            const list = fields.get(step.path);
+            const field = { value: v as Scalar, membership };
+            if (list) list.push(field);
+            else fields.set(step.path, [field]);
         }
     };
-    visit("", event);
+    visit(c.walk, event);
     return fields;
 }
 
 /** Two values can be matched together unless they sit in different elements of the same array. */
 function consistent(a: Membership, b: Membership): boolean {
+    if (a.size === 0 || b.size === 0) return true;
     for (const [id, index] of b) if (a.has(id) && a.get(id) !== index) return false;
     return true;
 }
 
 function merge(a: Membership, b: Membership): Membership {
-    if (b.size === 0) return a;
+    if (b.size === 0 || a === b) return a;
+    if (a.size === 0) return b;
     const m = new Map(a);
     for (const [id, index] of b) m.set(id, index);
     return m;
 }
 
-const NONE: Membership = new Map();
+const matchesValue = (matchers: Matcher[], value: Scalar) => {
+    for (const m of matchers) if (m.exists === true || (m.test !== undefined && m.test(value))) return true;
+    return false;
+};
 
 function matchRule(rule: Rule, fields: Map<string, Field[]>, i = 0, membership: Membership = NONE): boolean {
     if (i === rule.paths.length) return true;
-    const candidates = (fields.get(rule.paths[i]) ?? []).filter((f) => consistent(membership, f.membership));
     const matchers = rule.matchers[i];
-    for (const f of candidates) {
-        if (matchers.some((m) => m.exists === true || (m.test !== undefined && m.test(f.value)))) {
-            if (matchRule(rule, fields, i + 1, merge(membership, f.membership))) return true;
-        }
+    let present = false;
+    for (const f of fields.get(rule.paths[i]) ?? []) {
+        if (!consistent(membership, f.membership)) continue;
+        present = true;
+        if (matchesValue(matchers, f.value) && matchRule(rule, fields, i + 1, merge(membership, f.membership))) return true;
     }
     // `exists: false` holds when no value at the path sits in the array elements the earlier paths matched in.
-    if (candidates.length === 0 && matchers.some((m) => m.exists === false)) return matchRule(rule, fields, i + 1, membership);
-    return false;
+    return !present && matchers.some((m) => m.exists === false) && matchRule(rule, fields, i + 1, membership);
 }
 
 /** Whether `event` (the full envelope: source, detail-type, detail, …) matches the validated pattern. */
