@@ -177,7 +177,7 @@ function comparedNumber(at: Where, op: string, v: number | UncomparableNumber, b
     return n;
 }
 
-/** The wildcard's literal pieces and stars, as event-ruler's WildcardParser reads `\*` and `\\`; undefined for an invalid one. */
+/** The wildcard's literal pieces between its stars, as event-ruler's WildcardParser reads `\*` and `\\`, or the error it reports. */
 function wildcardParts(text: string): { parts: string[]; error?: string } {
     // event-ruler parses the value with its JSON quotes, so positions count UTF-8 bytes from the opening quote.
     const parts = [""];
