@@ -311,7 +311,7 @@ export function timelineSpec(r: ScenarioResult): object {
         $schema: "https://vega.github.io/schema/vega-lite/v5.json",
         title: {
             text: wrapped(r.title, 15, true),
-            subtitle: wrapped(`${subtitle}. Each line is the most a gauge held in every ${Number(stepSeconds.toPrecision(3))} s of virtual time; its band reaches down to the least.`, 12),
+            subtitle: wrapped(`${subtitle}. Each line is the most a gauge held in every ${Number(stepSeconds.toPrecision(3))}\u00a0s of virtual time; its band reaches down to the least.`, 12),
             font: FONT, subtitleFont: FONT, anchor: "start", fontSize: 15, subtitleFontSize: 12,
         },
         background: "white",
