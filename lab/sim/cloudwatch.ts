@@ -157,6 +157,8 @@ export interface AlarmOutcome {
     okAssumes: EvaluationAssumption[];
     /** Every state change, in order, from OK at virtual time 0. */
     transitions: { atSeconds: number; state: AlarmState }[];
+    /** Every span the alarm spent in ALARM (`toSeconds` null: still in ALARM at the end), for the chart's event strip. */
+    inAlarm: { fromSeconds: number; toSeconds: number | null }[];
 }
 
 type Slot = "breaching" | "notBreaching" | "missing";
@@ -292,8 +294,13 @@ export function evaluateAlarm(cloudwatch: CloudWatch, name: string, definition: 
     const metric = definition.math
         ? { metricName: null, expression: `${definition.math.expression} with ${Object.entries(definition.math.metrics).map(([id, m]) => `${id} = ${m.metricName}${m.dimensions ? ` [${m.dimensions.join(", ")}]` : ""} (${m.statistic})`).join(", ")}` }
         : { metricName: definition.metricName };
+    const inAlarm: AlarmOutcome["inAlarm"] = [];
+    for (const t of transitions) {
+        if (t.state === "ALARM") inAlarm.push({ fromSeconds: t.atSeconds, toSeconds: null });
+        else if (inAlarm.length > 0 && inAlarm[inAlarm.length - 1].toSeconds === null) inAlarm[inAlarm.length - 1].toSeconds = t.atSeconds;
+    }
     return {
         name, namespace: definition.namespace, ...metric, treatMissingData: definition.treatMissingData,
-        firstAlarmSeconds: base.firstAlarm, okSeconds: base.ok, firstAlarmAssumes, okAssumes, transitions,
+        firstAlarmSeconds: base.firstAlarm, okSeconds: base.ok, firstAlarmAssumes, okAssumes, transitions, inAlarm,
     };
 }
