@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 // Pulumi only for the archive: the build command and the bench bundle without loading it.
 import type * as pulumi from "@pulumi/pulumi";
+import { BUNDLE_TARGET } from "./runtime";
 
 /** Where handler sources live and where their bundles go (one folder per handler: index.mjs, its chunks and their maps). */
 export const FUNCTIONS_DIR = path.resolve(__dirname, "../../functions");
@@ -12,7 +13,7 @@ export const BUILD_DIR = path.resolve(__dirname, "../../.build/functions");
 export const HANDLER_FILE = "index.mjs";
 
 /**
- * The esbuild options of every handler bundle: minified, source maps without the sources, Node 22, ES modules
+ * The esbuild options of every handler bundle: minified, source maps without the sources, the functions' Node major (runtime.ts), ES modules
  * split at dynamic imports, so code a handler loads on demand (the SQS client of a worker that only needs it for
  * permanent failures, the SDK's credential providers other than the environment's) is a file Lambda never reads
  * at cold start.
@@ -30,7 +31,7 @@ export function bundleOptions(entry: string, outdir: string): esbuild.BuildOptio
         sourceRoot: "",
         sourcesContent: false,
         platform: "node",
-        target: "node22",
+        target: BUNDLE_TARGET,
         format: "esm",
         splitting: true,
         outExtension: { ".js": ".mjs" },
