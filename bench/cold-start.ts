@@ -1,5 +1,6 @@
-// Cold init of every handler: a fresh `node` process, started with the functions' NODE_OPTIONS, importing the bundle
-// Lambda deploys, next to bare node and to node importing an empty ES module. Lambda's Node.js runtime is itself an
+// Cold init of every handler: a fresh `node` process of the functions' Lambda runtime major (tools/lambda-node), started
+// with the functions' NODE_OPTIONS, importing the bundle Lambda deploys, next to bare node and to node importing an
+// empty ES module. Lambda's Node.js runtime is itself an
 // ES module and imports the handler, so its module loader is up before the handler loads: the second baseline is
 // the handler's own cost. The SDK clients alone, bundled the same way, show the floor under handlers that need one.
 import { spawnSync } from "child_process";
@@ -8,7 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import { BUILD_DIR, bundleEntry, bundleHandler, HANDLER_FILE, handlerNames } from "../patterns/shared/bundle";
-import { FUNCTION_NODE_OPTIONS } from "../patterns/shared/runtime";
+import { FUNCTION_NODE_OPTIONS, LAMBDA_RUNTIME } from "../patterns/shared/runtime";
+import { lambdaNode } from "./lambda-node";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -18,11 +20,23 @@ function median(values: number[]): number {
     return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * The speed targets, each a handler against a baseline: a handler that needs an SDK client on every request within
+ * 1.1× of that client alone (what it adds on top of the floor the SDK sets), one that needs none within 1.5× of bare node.
+ */
+export const COLD_START_TARGETS: readonly { handler: string; against: string; max: number }[] = [
+    { handler: "event-producer", against: "sdk-eventbridge", max: 1.1 },
+    { handler: "fan-out-producer", against: "sdk-sns", max: 1.1 },
+    { handler: "idempotent-consumer", against: "sdk-dynamodb", max: 1.1 },
+    { handler: "queue-worker", against: "bare node", max: 1.5 },
+    { handler: "event-consumer", against: "bare node", max: 1.5 },
+];
+
 /** Wall time (ms) of one fresh node process evaluating `script`. */
-function timeNode(script: string, nodeOptions: string[] = []): number {
+function timeNode(node: string, script: string, nodeOptions: string[] = []): number {
     const start = process.hrtime.bigint();
     // PATH only: no NODE_OPTIONS or extra CA certificates from this shell, which would slow every process alike.
-    const result = spawnSync(process.execPath, [...nodeOptions, "-e", script], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
+    const result = spawnSync(node, [...nodeOptions, "-e", script], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
     if (result.status !== 0) throw new Error(`node -e ${script} exited ${result.status}: ${result.stderr}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -40,15 +54,28 @@ export interface ColdStartRow {
     vsEsmLoader: number;
 }
 
+export interface ColdStartVerdict {
+    handler: string;
+    against: string;
+    ratio: number;
+    max: number;
+    met: boolean;
+}
+
 export interface ColdStart {
+    /** The Node.js version measured on: the major of the functions' runtime. */
+    nodeVersion: string;
     runs: number;
     nodeOptions: string;
     bareMs: number;
     esmLoaderMs: number;
     rows: ColdStartRow[];
+    verdicts: ColdStartVerdict[];
 }
 
 export async function coldStart(): Promise<ColdStart> {
+    const node = lambdaNode();
+    const nodeVersion = spawnSync(node, ["--version"]).stdout.toString().trim();
     const handlers = handlerNames();
     const floors = fs.readdirSync(FIXTURES).filter((f) => f.startsWith("sdk-") && f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
     const built = await Promise.all([
@@ -64,35 +91,40 @@ export async function coldStart(): Promise<ColdStart> {
     const esmLoader: number[] = [];
     const init = built.map(() => [] as number[]);
     for (let i = 0; i < RUNS; i++) {
-        bare.push(timeNode(""));
-        esmLoader.push(timeNode(importScript(empty)));
-        built.forEach((b, j) => init[j].push(timeNode(importScript(path.join(b.bundle.dir, HANDLER_FILE)), nodeOptions)));
+        bare.push(timeNode(node, ""));
+        esmLoader.push(timeNode(node, importScript(empty)));
+        built.forEach((b, j) => init[j].push(timeNode(node, importScript(path.join(b.bundle.dir, HANDLER_FILE)), nodeOptions)));
     }
     fs.rmSync(path.dirname(empty), { recursive: true, force: true });
     const bareMs = median(bare);
     const esmLoaderMs = median(esmLoader);
-    return {
-        runs: RUNS,
-        nodeOptions: FUNCTION_NODE_OPTIONS,
-        bareMs,
-        esmLoaderMs,
-        rows: built.map((b, j) => {
-            const initMs = median(init[j]);
-            return {
-                name: b.name, kind: b.kind, coldStartKb: b.bundle.coldStartBytes / 1024, totalKb: b.bundle.totalBytes / 1024,
-                initMs, vsBare: initMs / bareMs, vsEsmLoader: initMs / esmLoaderMs,
-            };
-        }),
-    };
+    const rows: ColdStartRow[] = built.map((b, j) => {
+        const initMs = median(init[j]);
+        return {
+            name: b.name, kind: b.kind, coldStartKb: b.bundle.coldStartBytes / 1024, totalKb: b.bundle.totalBytes / 1024,
+            initMs, vsBare: initMs / bareMs, vsEsmLoader: initMs / esmLoaderMs,
+        };
+    });
+    const initOf = (name: string) => (name === "bare node" ? bareMs : rows.find((r) => r.name === name)?.initMs);
+    const verdicts = COLD_START_TARGETS.flatMap(({ handler, against, max }) => {
+        const [h, a] = [initOf(handler), initOf(against)];
+        if (h === undefined || a === undefined) return []; // a handler or floor that no longer exists: nothing to judge
+        return [{ handler, against, max, ratio: h / a, met: h / a <= max }];
+    });
+    return { nodeVersion, runs: RUNS, nodeOptions: FUNCTION_NODE_OPTIONS, bareMs, esmLoaderMs, rows, verdicts };
 }
 
 export function printColdStart(c: ColdStart): void {
-    console.log(`\nCold init: median of ${c.runs} fresh node ${process.version} processes importing the bundle with NODE_OPTIONS=${c.nodeOptions}`
-        + ` (as deployed); bare node ${c.bareMs.toFixed(1)} ms, node importing an empty ES module ${c.esmLoaderMs.toFixed(1)} ms.`);
+    console.log(`\nCold init: median of ${c.runs} fresh node ${c.nodeVersion} processes (the major of ${LAMBDA_RUNTIME}) importing the bundle`
+        + ` with NODE_OPTIONS=${c.nodeOptions} (as deployed); bare node ${c.bareMs.toFixed(1)} ms, node importing an empty ES module ${c.esmLoaderMs.toFixed(1)} ms.`);
     console.log("| bundle | loaded at cold start KB | total KB | init ms | × bare node | × node + ES module loader |");
     console.log("|---|---:|---:|---:|---:|---:|");
     for (const r of c.rows) {
         const name = r.kind === "handler" ? r.name : `${r.name} (the client alone)`;
         console.log(`| ${name} | ${r.coldStartKb.toFixed(1)} | ${r.totalKb.toFixed(1)} | ${r.initMs.toFixed(1)} | ${r.vsBare.toFixed(2)}× | ${r.vsEsmLoader.toFixed(2)}× |`);
+    }
+    for (const v of c.verdicts) {
+        const what = `${v.handler} ${v.ratio.toFixed(2)}× ${v.against === "bare node" ? "bare node" : `its floor ${v.against}`} (target ≤ ${v.max}×)`;
+        console.log(v.met ? `target met: ${what}` : `target missed by ${((v.ratio / v.max - 1) * 100).toFixed(0)} %: ${what}`);
     }
 }
