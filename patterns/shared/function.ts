@@ -76,7 +76,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
             memorySize: args.memorySizeMb,
             environment: {
                 variables: {
-                    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+                            ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
                     POWERTOOLS_SERVICE_NAME: this.serviceName,
                     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
                     ...args.environment,

@@ -13,5 +13,9 @@ export const LAMBDA_NODE_MAJOR = 24;
 /** esbuild's target for the bundles: the language level that runtime's Node accepts unchanged. */
 export const BUNDLE_TARGET = `node${LAMBDA_NODE_MAJOR}`;
 
-/** NODE_OPTIONS of every function: stack traces in the logs point into the TypeScript sources (costs some init time, see `npm run bench -- cold-start`). */
-export const FUNCTION_NODE_OPTIONS = "--enable-source-maps";
+/**
+ * NODE_OPTIONS of every function: none. Stack traces point into the TypeScript sources all the same: every bundle
+ * starts with source-mapped-stacks.ts, which reads the source map when a stack is first formatted, where
+ * --enable-source-maps would cost 4–10 ms of CPU at every cold start (`npm run bench -- cold-start`).
+ */
+export const FUNCTION_NODE_OPTIONS: string = "";
