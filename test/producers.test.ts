@@ -74,7 +74,7 @@ describe("event producer", () => {
         }));
         const out = await captureOutput(() => producer()({ orders: orders(3) }, lambdaContext("producer")));
         assert.ok(out.error instanceof UnsentEntriesError);
-        assert.equal(out.error.message, "2 entries were not accepted: MalformedDetail: Detail is malformed.; InternalFailure: Internal failure");
+        assert.equal(out.error.message, "2 of 3 entries not sent (1 sent): o-0: MalformedDetail: Detail is malformed.; o-1: InternalFailure: Internal failure");
         assert.deepEqual(eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!.length), [3, 1, 1]);
         assert.deepEqual(delays, [100, 200]);
         const failure = logLines(out.lines).find((l) => l.message === "producing events failed");
@@ -121,7 +121,7 @@ describe("fan-out producer", () => {
         });
         const out = await captureOutput(() => producer()({ orders: orders(2) }, lambdaContext("producer")));
         assert.ok(out.error instanceof UnsentEntriesError);
-        assert.equal(out.error.message, "1 entry was not accepted: InvalidParameter: Invalid attribute");
+        assert.equal(out.error.message, "1 of 2 entries not sent (1 sent): o-1: InvalidParameter: Invalid attribute");
         assert.equal(sns.commandCalls(PublishBatchCommand).length, 1);
     });
 
