@@ -106,6 +106,18 @@ describe("event producer", () => {
         assert.deepEqual(calls.flat().map((e) => JSON.parse(e.Detail!).orderId), Array.from({ length: 10 }, (_, i) => `o-${i}`), "in order, each once");
     });
 
+    it("\"less than 1MB\": two entries of 524,288 bytes (exactly 1,048,576) go in two calls, one byte less in one", async () => {
+        let next = 0;
+        eventBridge.on(PutEventsCommand).callsFake((input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: `evt-${next++}` })) }));
+        // Entry size = "lab.orders" (10) + "OrderPlaced" (11) + the detail's bytes.
+        const detailOf = (id: string, note: string) => JSON.stringify({ orderId: id, amount: 1, note, correlationId: "c" });
+        const sized = (id: string, bytes: number) => ({ orderId: id, amount: 1, note: "x".repeat(bytes - 21 - detailOf(id, "").length) });
+        await captureOutput(() => producer()({ orders: [sized("o-1", 524_288), sized("o-2", 524_288)], correlationId: "c" }, lambdaContext("producer")));
+        await captureOutput(() => producer()({ orders: [sized("o-3", 524_287), sized("o-4", 524_288)], correlationId: "c" }, lambdaContext("producer")));
+        const calls = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+        assert.deepEqual(calls.map((entries) => entries.map((e) => putEventsEntrySize(e))), [[524_288], [524_288], [524_287, 524_288]]);
+    });
+
     it("refuses an order too large for PutEvents on its own, naming it and the limit, and puts its batch-mates", async () => {
         const bus = new SimEventBus(new VirtualClock(), () => 0.5, BUS);
         const handler = createEventProducer({ client: simulatedEventBridgeClient(bus), busName: BUS, ...observability(), send: { delay: async () => undefined } });
