@@ -7,8 +7,8 @@ import type { Context } from "aws-lambda";
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
 import { PUT_EVENTS_LIMIT_BYTES, PUT_EVENTS_MAX_ENTRIES, putEventsEntrySize } from "../shared/aws-limits";
 import { publishStoredMetrics } from "../shared/metrics";
-import { readOrders } from "../shared/producer";
-import { BatchLimits, EntryFailure, sendInBatches, SendOptions, UnsentEntriesError } from "../shared/send-batches";
+import { readOrders, reportProducerFailure } from "../shared/producer";
+import { BatchLimits, EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
 export const ORDER_SOURCE = "lab.orders";
 export const ORDER_PLACED = "OrderPlaced";
@@ -78,13 +78,7 @@ export function createHandler(deps: EventProducerDeps = {}) {
             log.info("events put", { count: eventIds.length, event_ids: eventIds });
             return { correlationId, eventIds };
         } catch (error) {
-            if (error instanceof UnsentEntriesError) {
-                metrics.addMetric("EventsPut", MetricUnit.Count, error.total - error.failures.length);
-                metrics.addMetric("EventsNotPut", MetricUnit.Count, error.failures.length);
-                log.error("producing events failed", { error, unsent: error.failures });
-            } else {
-                log.error("producing events failed", { error: error as Error });
-            }
+            reportProducerFailure(error, log, metrics, "producing events failed", { sent: "EventsPut", unsent: "EventsNotPut" });
             throw error;
         } finally {
             publishStoredMetrics(metrics);

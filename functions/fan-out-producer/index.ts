@@ -8,8 +8,8 @@ import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_MAX_BATCH_ENTRIES, SNS_
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
 import { Order } from "../shared/order";
 import { publishStoredMetrics } from "../shared/metrics";
-import { readOrders } from "../shared/producer";
-import { BatchLimits, EntryFailure, sendInBatches, SendOptions, UnsentEntriesError } from "../shared/send-batches";
+import { readOrders, reportProducerFailure } from "../shared/producer";
+import { BatchLimits, EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
 export const ORDER_PLACED_TYPE = "order.placed";
 
@@ -100,13 +100,7 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
             log.info("messages published", { count: messageIds.length, message_ids: messageIds });
             return { correlationId, messageIds };
         } catch (error) {
-            if (error instanceof UnsentEntriesError) {
-                metrics.addMetric("MessagesPublished", MetricUnit.Count, error.total - error.failures.length);
-                metrics.addMetric("MessagesNotPublished", MetricUnit.Count, error.failures.length);
-                log.error("publishing failed", { error, unsent: error.failures });
-            } else {
-                log.error("publishing failed", { error: error as Error });
-            }
+            reportProducerFailure(error, log, metrics, "publishing failed", { sent: "MessagesPublished", unsent: "MessagesNotPublished" });
             throw error;
         } finally {
             publishStoredMetrics(metrics);
