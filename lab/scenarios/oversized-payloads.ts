@@ -67,7 +67,7 @@ export const OVERSIZED_PAYLOADS: Scenario<"fanOut"> = {
         } as unknown as SNSClient;
         const producer = createFanOutProducer({ client: spy, topicArn: topic.arn, logger: run.logger("fan-out-producer"), metrics: run.metrics("fan-out-producer") });
         const refused = new Map<string, string>();
-        run.timeline.gauge("messages published", () => topic.counts.published);
+        run.timeline.gauge("orders SNS received", () => topic.counts.published);
         for (const s of subscribers) run.timeline.gauge(`${s.subscriber.name} processed`, () => s.effects.units);
         // Named as a failure, so the chart draws it as one (red, dashed).
         run.timeline.gauge("orders the producer failed to send (too large)", () => refused.size);
