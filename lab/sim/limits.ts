@@ -2,7 +2,7 @@
 // raises (InvalidParameterValue, InvalidMessageContents, BatchRequestTooLong, ValidationException, ...) and its
 // message. The limits themselves live with the handlers (functions/shared/aws-limits.ts), the pages in docs/limits.md.
 import type { SQSMessageAttributes } from "aws-lambda";
-import { AttributeValue, bytes, messageSize, SQS_MAX_MESSAGE_ATTRIBUTES, sqsRefusedCharacter } from "../../functions/shared/aws-limits";
+import { AttributeValue, messageSize, SQS_MAX_MESSAGE_ATTRIBUTES, sqsRefusedCharacter } from "../../functions/shared/aws-limits";
 
 /** A request a service refuses: `name` is the error code AWS returns (the SDK's exception name). */
 export class ServiceRefusal extends Error {
@@ -55,6 +55,3 @@ export function sqsMessageRefusal(body: string, attributes: Record<string, Attri
     if (size > maximumMessageSize) return new ServiceRefusal("InvalidParameterValue", `One or more parameters are invalid. Reason: Message must be shorter than ${maximumMessageSize} bytes.`);
     return undefined;
 }
-
-/** A byte count with what AWS counts, for explanations: "300,123 bytes (body and attributes)". */
-export const describeSize = (n: number, counted: string): string => `${bytes(n)} bytes (${counted})`;
