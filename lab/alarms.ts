@@ -1,15 +1,16 @@
 // The stack's alarms over a lab run: each simulated resource a scenario builds registers the alarms the Pulumi
-// program deploys on its real counterpart (the same definitions, patterns/shared/alarm-definitions.ts), and publishes
-// the metrics they read into the run's simulated CloudWatch.
-import { ConsumerSettings, METRICS_NAMESPACE } from "../patterns/config";
+// program deploys on its real counterpart (the same definitions, patterns/shared/alarm-definitions.ts), on the
+// dimensions that resource's metrics carry. The services send their own metrics to the run's CloudWatch (lab/sim);
+// the board only says which alarms exist and evaluates them at the end.
+import { ConsumerSettings } from "../patterns/config";
 import {
     AlarmDefinition, DLQ_DEPTH, FUNCTION_ERRORS, FUNCTION_THROTTLES, oldestMessageAge, RECORDS_RETRIED, RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS,
     TOPIC_DELIVERY_FAILURES, topicDeliveriesLagging,
 } from "../patterns/shared/alarm-definitions";
 import type { AsyncLambda } from "./sim/async-lambda";
-import { AlarmOutcome, CloudWatch, evaluateAlarm, metricKey } from "./sim/cloudwatch";
+import { AlarmOutcome, CloudWatch, Dimensions, evaluateAlarm } from "./sim/cloudwatch";
 import { EventSourceMapping } from "./sim/esm";
-import type { SimTarget } from "./sim/eventbridge";
+import type { SimEventBus, SimRule } from "./sim/eventbridge";
 import type { SimTopic } from "./sim/sns";
 import type { SimQueue } from "./sim/sqs";
 
@@ -17,7 +18,7 @@ interface Registered {
     /** The alarm's logical name, as the stack names it: `${resource}-${suffix}`. */
     name: string;
     definition: () => AlarmDefinition;
-    resource: string;
+    dimensions: Dimensions;
 }
 
 export class AlarmBoard {
@@ -25,26 +26,19 @@ export class AlarmBoard {
 
     constructor(readonly cloudwatch: CloudWatch) {}
 
-    private add(resource: string, definition: AlarmDefinition | (() => AlarmDefinition)): void {
+    private add(resource: string, definition: AlarmDefinition | (() => AlarmDefinition), dimensions: Dimensions): void {
         const make = typeof definition === "function" ? definition : () => definition;
-        this.registered.push({ name: `${resource}-${make().suffix}`, definition: make, resource });
-    }
-
-    private gauge(resource: string, metricName: string, read: () => number): void {
-        this.cloudwatch.gauge(metricKey({ namespace: "AWS/SQS", metricName }, resource), read);
+        this.registered.push({ name: `${resource}-${make().suffix}`, definition: make, dimensions });
     }
 
     /** A queue a function consumes: QueueWithDlq's alarm on the age of its oldest message. */
     sourceQueue(name: string, queue: SimQueue, settings: Pick<ConsumerSettings, "oldestMessageAgeAlarmSeconds">): void {
-        this.gauge(name, "ApproximateNumberOfMessagesVisible", () => queue.visible);
-        this.gauge(name, "ApproximateAgeOfOldestMessage", () => Math.floor(queue.oldestAgeMs / 1000));
-        this.add(name, oldestMessageAge(settings.oldestMessageAgeAlarmSeconds));
+        this.add(name, oldestMessageAge(settings.oldestMessageAgeAlarmSeconds), { QueueName: queue.options.name });
     }
 
     /** A dead-letter queue: DeadLetterQueue's alarm on its first visible message. */
     deadLetterQueue(name: string, queue: SimQueue): void {
-        this.gauge(name, "ApproximateNumberOfMessagesVisible", () => queue.visible);
-        this.add(name, DLQ_DEPTH);
+        this.add(name, DLQ_DEPTH, { QueueName: queue.options.name });
     }
 
     /**
@@ -52,33 +46,28 @@ export class AlarmBoard {
      * queue's consumer also SqsConsumer's alarm on its handler's RecordsRetried EMF metric (`name` is its service).
      */
     function(name: string, fn: EventSourceMapping | AsyncLambda): void {
-        fn.onMetric = (metricName, at) => this.cloudwatch.count(metricKey({ namespace: "AWS/Lambda", metricName }, name), 1, at);
-        this.add(name, FUNCTION_ERRORS);
-        this.add(name, FUNCTION_THROTTLES);
-        if (fn instanceof EventSourceMapping) this.add(name, RECORDS_RETRIED);
-    }
-
-    /** A handler's EMF metric (namespace ServerlessPatternsLab, dimension service), as its Powertools Metrics adds it. */
-    emf(service: string, metricName: string, value: number): void {
-        this.cloudwatch.count(metricKey({ namespace: METRICS_NAMESPACE, metricName }, service), value);
+        const dims = { FunctionName: fn.options.functionName };
+        this.add(name, FUNCTION_ERRORS, dims);
+        this.add(name, FUNCTION_THROTTLES, dims);
+        if (fn instanceof EventSourceMapping) this.add(name, RECORDS_RETRIED, { service: name });
     }
 
     /** The fan-out topic: NumberOfNotificationsFailed, and deliveries lagging publishes over its subscriptions. */
     topic(name: string, topic: SimTopic): void {
-        topic.onMetric = (metricName) => this.cloudwatch.count(metricKey({ namespace: "AWS/SNS", metricName }, name));
-        this.add(name, TOPIC_DELIVERY_FAILURES);
-        this.add(name, () => topicDeliveriesLagging(topic.subscriptions.length));
+        const dims = { TopicName: topic.name };
+        this.add(name, TOPIC_DELIVERY_FAILURES, dims);
+        this.add(name, () => topicDeliveriesLagging(topic.subscriptions.length), dims);
     }
 
-    /** A rule's target: FailedInvocations and RetryInvocationAttempts on the rule. */
-    rule(name: string, target: SimTarget): void {
-        target.onMetric = (metricName) => this.cloudwatch.count(metricKey({ namespace: "AWS/Events", metricName }, name));
-        this.add(name, RULE_FAILED_INVOCATIONS);
-        this.add(name, RULE_RETRY_ATTEMPTS);
+    /** A rule with targets: FailedInvocations and RetryInvocationAttempts on the rule. */
+    rule(name: string, bus: SimEventBus, rule: SimRule): void {
+        const dims = { EventBusName: bus.name, RuleName: rule.name };
+        this.add(name, RULE_FAILED_INVOCATIONS, dims);
+        this.add(name, RULE_RETRY_ATTEMPTS, dims);
     }
 
     /** Every registered alarm over `horizonMs` of virtual time, in registration order. */
     evaluate(horizonMs: number): AlarmOutcome[] {
-        return this.registered.map((r) => evaluateAlarm(this.cloudwatch, r.name, r.definition(), r.resource, horizonMs));
+        return this.registered.map((r) => evaluateAlarm(this.cloudwatch, r.name, r.definition(), r.dimensions, horizonMs));
     }
 }

@@ -32,8 +32,9 @@ export interface Timeline {
 
 /**
  * Aggregates named gauges into buckets of virtual time, keeping each bucket's extremes. The gauges are read every
- * time virtual time moves (the state between two events is the state after the first, as CloudWatch's gauges are
- * read), so a state that lasts from one event to the next, however short, reaches its bucket's max and min: sampling
+ * time virtual time moves (the state between two events is the state after the first; the simulated CloudWatch's
+ * gauges are kept by each service instead), so a state that lasts from one event to the next, however short, reaches
+ * its bucket's max and min: sampling
  * on the grid alone showed one of a poison message's five invocations.
  */
 export class TimelineRecorder {
@@ -215,8 +216,10 @@ export class LabRun {
     readonly clock = new VirtualClock();
     readonly random: () => number;
     readonly timeline: TimelineRecorder;
-    /** The stack's alarms on the simulated resources, and the CloudWatch metrics they read. */
-    readonly alarms = new AlarmBoard(new CloudWatch(this.clock));
+    /** The run's CloudWatch: every simulated service a scenario builds with it sends its metrics here. */
+    readonly cloudwatch = new CloudWatch(this.clock);
+    /** The stack's alarms on the simulated resources, evaluated on those metrics at the end of the run. */
+    readonly alarms = new AlarmBoard(this.cloudwatch);
 
     constructor(readonly seed: number, horizonSeconds: number) {
         this.random = seededRandom(seed);
@@ -229,22 +232,46 @@ export class LabRun {
     }
 
     /**
-     * Powertools Metrics with EMF output off. What the handler adds, on it or on its single metrics, goes to the run's
-     * CloudWatch under the service name, where the stack's alarms on EMF metrics (RecordsRetried) read it.
+     * Powertools Metrics with EMF output off. What the handler's EMF documents would carry goes to the run's CloudWatch
+     * as CloudWatch extracts EMF ("Embedded metric format"): a metric exists only in the minutes a document emitted it,
+     * with the document's dimensions (service, and errorClass where the handler adds it), timestamped when it is written
+     * (a single metric when it is added, stored metrics when the handler publishes them). The stack's alarms on EMF
+     * metrics (RecordsRetried) read it there.
      */
     metrics(serviceName: string): Metrics {
         const metrics = withEnv(QUIET_POWERTOOLS, () => new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) }));
-        const tap = (m: Metrics): Metrics => {
+        const emit = (name: string, value: number, dims: Record<string, string>) => {
+            const now = this.clock.now;
+            this.cloudwatch.metric(METRICS_NAMESPACE, name, dims).put(value, now, now);
+        };
+        const tap = (m: Metrics, single: boolean): Metrics => {
+            let dims: Record<string, string> = { service: serviceName };
+            const stored: [string, number][] = [];
+            const addDimension = m.addDimension.bind(m);
+            m.addDimension = (name, value) => {
+                dims[name] = value;
+                return addDimension(name, value);
+            };
             const add = m.addMetric.bind(m);
             m.addMetric = (name, unit, value, resolution) => {
-                this.alarms.emf(serviceName, name, value);
+                if (single) emit(name, value, { ...dims });
+                else stored.push([name, value]);
                 return add(name, unit, value, resolution);
             };
-            const single = m.singleMetric.bind(m);
-            m.singleMetric = () => tap(single());
+            if (!single) {
+                const publish = m.publishStoredMetrics.bind(m);
+                m.publishStoredMetrics = () => {
+                    for (const [name, value] of stored) emit(name, value, dims);
+                    stored.length = 0;
+                    dims = { service: serviceName };
+                    return publish();
+                };
+            }
+            const singleMetric = m.singleMetric.bind(m);
+            m.singleMetric = () => tap(singleMetric(), true);
             return m;
         };
-        return tap(metrics);
+        return tap(metrics, false);
     }
 
     /** Runs the clock to `horizonSeconds` with Date at the virtual wall time, sampling the timeline on the way. */
@@ -252,7 +279,7 @@ export class LabRun {
         const fake = FakeTimers.withGlobal(globalThis).install({ toFake: ["Date"], now: LAB_EPOCH });
         const horizon = this.timeline.horizonMs;
         this.clock.onAdvance = (from, to) => {
-            this.alarms.cloudwatch.advance(from, to);
+            this.cloudwatch.advance(from, to);
             this.timeline.advance(from, to);
             fake.setSystemTime(LAB_EPOCH + to);
             onProgress?.(Math.min(1, to / horizon));

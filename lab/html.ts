@@ -2,7 +2,7 @@
 // shows, parameters, outcomes, measures, expectations, detection, the AWS rule, its chart), then the sweeps. No
 // scripts, fonts or styles from anywhere: the charts are inline SVG and the styles inline, so it works offline and
 // prints one section per page.
-import { conservationLine, formatDuration, timeToDetect } from "./report";
+import { alarmTimes, conservationLine, formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
 import { cellText, SweepResult } from "./sweep";
 
@@ -84,18 +84,19 @@ ${rows}
 }
 
 /** When an alarm was in ALARM: every span, as the chart's event strip draws them. */
-function alarmState(a: ScenarioResult["alarms"][number]): string {
+/** Every span in ALARM; the first with the times the report prints, each marked with the assumed values it follows from. */
+function alarmState(a: ScenarioResult["alarms"][number], faultStartSeconds: number | null): string {
     if (a.inAlarm.length === 0) return `<span class="ok">stays OK</span>`;
     const span = (s: { fromSeconds: number; toSeconds: number | null }) => `${esc(formatDuration(s.fromSeconds))}${s.toSeconds === null ? "" : `, OK at ${esc(formatDuration(s.toSeconds))}`}`;
-    const [first, ...again] = a.inAlarm;
-    return `<span class="bad">ALARM at ${span(first)}</span>${again.length === 0 ? "" : `; ALARM again at ${again.map(span).join("; at ")}`}`;
+    const [, ...again] = a.inAlarm;
+    return `<span class="bad">${esc(alarmTimes(a, faultStartSeconds))}</span>${again.length === 0 ? "" : `; ALARM again at ${again.map(span).join("; at ")}`}`;
 }
 
 function scenarioSection(r: ScenarioResult, svg: string): string {
     const params = Object.entries(r.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const measures = Object.entries(r.measures).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const expectations = r.expectations.map((e) => `<li class="${e.holds ? "ok" : "bad"}">${e.holds ? "✔" : "✘"} ${esc(e.claim)}</li>`).join("");
-    const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td><td>${alarmState(a)}</td></tr>`).join("");
+    const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td><td>${alarmState(a, r.faultStartSeconds)}</td></tr>`).join("");
     return `<section id="${esc(r.scenario)}">
 <h2>${esc(r.title)}</h2>
 <p><span class="tag">${esc(r.scenario)}</span> <span class="tag">pattern ${esc(r.pattern)}</span> <span class="tag">seed ${esc(r.seed)}</span> <span class="tag">${esc(formatDuration(r.virtualSeconds))} virtual</span></p>

@@ -1,5 +1,42 @@
 // The lab's text outputs: the terminal report and the README tables, from a ScenarioResult (charts: charts.ts).
-import { ScenarioResult } from "./scenario";
+// A figure that follows from a value AWS does not publish says so where it is printed.
+import { AssumedValue, ScenarioResult } from "./scenario";
+import { AlarmOutcome, EVALUATION_RANGE_EXTRA_PERIODS, EvaluationAssumption } from "./sim/cloudwatch";
+import { SQS_METRICS_RESUME_DELAY_MS } from "./sim/sqs";
+
+/** CloudWatch's assumed values: an alarm time that would move if one of them did is marked with its short label. */
+export const CLOUDWATCH_ASSUMPTIONS: Record<EvaluationAssumption, AssumedValue & { label: string }> = {
+    EVALUATION_RANGE_EXTRA_PERIODS: {
+        name: "EVALUATION_RANGE_EXTRA_PERIODS", label: `assumes evaluation range N+${EVALUATION_RANGE_EXTRA_PERIODS}`,
+        value: `CloudWatch's evaluation range is evaluationPeriods + ${EVALUATION_RANGE_EXTRA_PERIODS} periods (AWS's one example: 3 → 5)`,
+        figures: "the alarm times marked with it", detection: true,
+    },
+    SQS_METRICS_RESUME_DELAY_MS: {
+        name: "SQS_METRICS_RESUME_DELAY_MS", label: `assumes a ${SQS_METRICS_RESUME_DELAY_MS / 60_000}-min SQS metric resume`,
+        value: `an idle queue's metrics resume ${SQS_METRICS_RESUME_DELAY_MS / 60_000} minutes after it becomes active again (AWS: "up to 15 minutes"; the run's DLQs start idle)`,
+        figures: "the alarm times marked with it", detection: true,
+    },
+};
+
+/** The labels of the assumed values a figure follows from. */
+const labels = (names: readonly EvaluationAssumption[]) => names.map((n) => CLOUDWATCH_ASSUMPTIONS[n].label);
+
+/** " (a; b)" from the parts that are there, or "". */
+const parenthesis = (parts: string[]) => (parts.length === 0 ? "" : ` (${parts.join("; ")})`);
+
+/** An alarm's times as the report prints them: "ALARM at 16 min (+16 min), OK at 19 min", each marked with what it assumes. */
+export function alarmTimes(a: AlarmOutcome, faultStartSeconds: number | null): string {
+    if (a.firstAlarmSeconds === null) return "stays OK";
+    const since = faultStartSeconds === null ? [] : [`+${formatDuration(a.firstAlarmSeconds - faultStartSeconds)}`];
+    const ok = a.okSeconds === null ? "" : `, OK at ${formatDuration(a.okSeconds)}${parenthesis(labels(a.okAssumes))}`;
+    return `ALARM at ${formatDuration(a.firstAlarmSeconds)}${parenthesis([...since, ...labels(a.firstAlarmAssumes)])}${ok}`;
+}
+
+/** The scenario's own assumed values its alarm times were computed under: "assumes EVENTBRIDGE_BACKOFF". */
+function detectionAssumes(r: ScenarioResult): string[] {
+    const names = (r.assumes ?? []).filter((a) => a.detection && !(a.name in CLOUDWATCH_ASSUMPTIONS)).map((a) => a.name);
+    return names.length === 0 ? [] : [`assumes ${names.join(", ")}`];
+}
 
 function wrap(text: string, width: number, indent: string): string {
     const lines: string[] = [];
@@ -35,6 +72,8 @@ export function formatReport(r: ScenarioResult): string {
         "   expected (the documented AWS behaviour)",
         ...r.expectations.map((e) => `     ${e.holds ? "✔" : "✘"} ${wrap(e.claim, 100, "       ")}`),
         ...detection(r),
+        ...(r.assumes.length === 0 ? [] : ["   assumed     (values AWS does not publish; docs/fidelity.md, Assumptions)",
+            ...r.assumes.map((a) => `     ${wrap(`${a.name}: ${a.value}; ${a.figures}`, 100, "       ")}`)]),
         `   why         ${wrap(r.explanation, 100, pad)}`,
         `   AWS rule    ${wrap(r.awsRule, 100, pad)}`,
         `   ${conservationLine(r)}`,
@@ -48,18 +87,15 @@ export function detection(r: ScenarioResult): string[] {
     const lines = [fault === null ? "   detection   (no fault injected: every alarm should stay OK)" : `   detection   fault from ${formatDuration(fault)}; ${timeToDetect(r)}`];
     const labels = r.alarms.map((a) => `${a.name} (${a.namespace} ${a.metricName ?? "metric math"})`);
     const width = Math.max(0, ...labels.map((l) => l.length));
-    r.alarms.forEach((a, i) => {
-        const when = a.firstAlarmSeconds === null ? "stays OK"
-            : `ALARM at ${formatDuration(a.firstAlarmSeconds)}${fault === null ? "" : ` (+${formatDuration(a.firstAlarmSeconds - fault)})`}${a.okSeconds === null ? "" : `, OK at ${formatDuration(a.okSeconds)}`}`;
-        lines.push(`     ${labels[i].padEnd(width)}  ${when}`);
-    });
+    r.alarms.forEach((a, i) => lines.push(`     ${labels[i].padEnd(width)}  ${alarmTimes(a, fault)}`));
     return lines;
 }
 
-/** "first alarm after N" or "not detected", from the fault's start. */
+/** "first alarm after N" or "not detected", from the fault's start, marked with the assumed values N follows from. */
 export function timeToDetect(r: ScenarioResult): string {
     const first = firstAlarm(r);
-    return first === undefined ? "not detected by any alarm of the stack" : `first alarm ${first.name} after ${formatDuration(first.firstAlarmSeconds! - (r.faultStartSeconds ?? 0))}`;
+    return first === undefined ? "not detected by any alarm of the stack"
+        : `first alarm ${first.name} after ${formatDuration(first.firstAlarmSeconds! - (r.faultStartSeconds ?? 0))}${parenthesis([...labels(first.firstAlarmAssumes), ...detectionAssumes(r)])}`;
 }
 
 /** The alarm that fired first after the fault's start. */

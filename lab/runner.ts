@@ -1,5 +1,6 @@
 // Runs one scenario: resolves its settings, builds a LabRun, lets the scenario drive it, and returns the result.
 import { LabRun, Timeline } from "./harness";
+import { CLOUDWATCH_ASSUMPTIONS } from "./report";
 import { resolve, Scenario, ScenarioResult } from "./scenario";
 import { SCENARIOS } from "./scenarios";
 
@@ -49,5 +50,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         faultStartSeconds: scenario.faultStartSeconds(settings, params),
         faultEndSeconds: scenario.faultEndSeconds?.(settings, params) ?? null,
         alarms,
+        assumes: [
+            ...(typeof scenario.assumes === "function" ? scenario.assumes(params) : scenario.assumes ?? []),
+            ...Object.values(CLOUDWATCH_ASSUMPTIONS).filter((a) => alarms.some((x) => [...x.firstAlarmAssumes, ...x.okAssumes].includes(a.name as never))),
+        ],
     };
 }

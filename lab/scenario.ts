@@ -18,6 +18,18 @@ export interface ParamSpec {
 
 export type Settings<K extends ToggleKey> = LabConfig[K];
 
+/** A value AWS does not publish that this scenario's figures follow from (docs/fidelity.md, Assumptions). */
+export interface AssumedValue {
+    /** The named constant (lab/sim) or scenario parameter that holds it. */
+    name: string;
+    /** What the lab assumes, in a few words. */
+    value: string;
+    /** The figures of the report that follow from it. */
+    figures: string;
+    /** Whether the alarm times follow from it too (the detection section then says so). */
+    detection?: boolean;
+}
+
 /** What a scenario reports; the harness adds the run's identity, timeline and conservation. */
 export interface Findings {
     /** Where the units ended (processed, dead-lettered, in flight, filtered out). */
@@ -39,6 +51,8 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     params: Record<string, ParamSpec>;
     /** A healthy baseline: nothing is broken, and the runner expects every alarm of the stack to stay OK. */
     baseline?: boolean;
+    /** The assumed values its figures follow from, besides CloudWatch's (each alarm time says which of those it needs). */
+    assumes?: AssumedValue[] | ((params: Record<string, ParamValue>) => AssumedValue[]);
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */
     settings?: Partial<Settings<K>>;
     horizonSeconds(settings: Settings<K>, params: Record<string, ParamValue>): number;
@@ -69,6 +83,8 @@ export interface ScenarioResult extends Findings {
     faultEndSeconds: number | null;
     /** Every alarm the stack deploys on the scenario's resources, evaluated on the run's simulated metrics. */
     alarms: AlarmOutcome[];
+    /** The assumed values this run's figures follow from (the scenario's, and CloudWatch's where an alarm time needs one). */
+    assumes: AssumedValue[];
 }
 
 /** A wrong --set: names the key, the value and what is allowed. */

@@ -95,6 +95,14 @@ export function redeliveryHorizonSeconds(s: Pick<ConsumerSettings, "functionTime
     return (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) * s.maxReceiveCount;
 }
 
+/**
+ * The longest outage a message that fails at its start survives: its last receive, maxReceiveCount − 1 visibility
+ * timeouts after its first, must come after the outage; one visibility timeout later SQS moves it to the DLQ.
+ */
+export function retryBudgetSeconds(s: Pick<ConsumerSettings, "functionTimeoutSeconds" | "maximumBatchingWindowSeconds" | "visibilityTimeoutSeconds" | "maxReceiveCount">): number {
+    return (s.maxReceiveCount - 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s));
+}
+
 /** Idempotent consumers: one consumer per key strategy, sharing these settings and one idempotency table. */
 export interface IdempotentConsumerSettings extends ConsumerSettings {
     /** JMESPath into the message payload selecting the business key, e.g. "orderId" or "order.id". */
@@ -260,9 +268,11 @@ function checkConsumer<T extends ConsumerSettings>(key: string, settings: T): T 
             "at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)");
     }
     const visibility = settings.visibilityTimeoutSeconds;
+    // Lambda refuses a mapping whose function timeout exceeds the visibility timeout (services-sqs-configure); the stack
+    // also refuses an equal one, which leaves the poller no time to retry a throttled batch.
     if (visibility !== undefined && visibility <= settings.functionTimeoutSeconds) {
         throw new ConfigError(`${key}.visibilityTimeoutSeconds`, visibility,
-            `more than functionTimeoutSeconds (${settings.functionTimeoutSeconds}); AWS recommends ${recommendedVisibilityTimeout(settings)}`);
+            `more than functionTimeoutSeconds (${settings.functionTimeoutSeconds}): Lambda refuses an SQS event source mapping whose function timeout exceeds the queue's visibility timeout, and this stack one that equals it; AWS recommends ${recommendedVisibilityTimeout(settings)} (6 × timeout + batching window)`);
     }
     if (visibility === undefined && recommendedVisibilityTimeout(settings) > MAX_VISIBILITY_TIMEOUT_SECONDS) {
         throw new ConfigError(`${key}.functionTimeoutSeconds`, settings.functionTimeoutSeconds, "a value whose 6 × timeout + batching window fits the 12 h visibility timeout maximum");

@@ -45,7 +45,7 @@ describe("config", () => {
         ["a maxReceiveCount of 0", { queueWorkerSettings: { maxReceiveCount: 0 } },
             `Invalid config ${P}:queueWorkerSettings.maxReceiveCount = 0: allowed an integer 1–1000 (SQS redrive policy)`],
         ["a visibility timeout not above the function timeout", { queueWorkerSettings: { visibilityTimeoutSeconds: 30 } },
-            `Invalid config ${P}:queueWorkerSettings.visibilityTimeoutSeconds = 30: allowed more than functionTimeoutSeconds (30); AWS recommends 180`],
+            `Invalid config ${P}:queueWorkerSettings.visibilityTimeoutSeconds = 30: allowed more than functionTimeoutSeconds (30): Lambda refuses an SQS event source mapping whose function timeout exceeds the queue's visibility timeout, and this stack one that equals it; AWS recommends 180 (6 × timeout + batching window)`],
         ["a number given as a string", { queueWorkerSettings: { batchSize: "10" } },
             `Invalid config ${P}:queueWorkerSettings.batchSize = "10": allowed an integer 1–10000 (SQS event source mapping)`],
         ["a fractional number", { queueWorkerSettings: { memorySizeMb: 256.5 } },

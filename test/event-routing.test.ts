@@ -74,12 +74,13 @@ describe("event-routing pattern", () => {
         assert.equal(alarmsOnQueue(stack, "event-routing-eu-orders-on-failure").length, 1);
     });
 
-    it("alarms on each rule's failed invocations", () => {
+    it("alarms on each rule's failed invocations, on the bus's and the rule's dimensions alike", () => {
         for (const id of ["event-routing-high-value", "event-routing-eu-orders"]) {
-            const alarm = stack.get(T.alarm, `${id}-failed-invocations`).inputs;
-            assert.equal(alarm.namespace, "AWS/Events");
-            assert.equal(alarm.metricName, "FailedInvocations");
-            assert.deepEqual(alarm.dimensions, { EventBusName: bus().state.name, RuleName: rule(id).state.name });
+            const queries = stack.get(T.alarm, `${id}-failed-invocations`).inputs.metricQueries.filter((q: { metric?: unknown }) => q.metric);
+            assert.deepEqual(queries.map((q: { id: string; metric: { namespace: string; metricName: string; dimensions: unknown } }) => [q.id, q.metric.namespace, q.metric.metricName, q.metric.dimensions]), [
+                ["onBus", "AWS/Events", "FailedInvocations", { EventBusName: bus().state.name, RuleName: rule(id).state.name }],
+                ["onRule", "AWS/Events", "FailedInvocations", { RuleName: rule(id).state.name }],
+            ]);
         }
     });
 

@@ -9,6 +9,7 @@ import { VirtualClock } from "../lab/sim/clock";
 import { AsyncLambda } from "../lab/sim/async-lambda";
 import { SimTopic } from "../lab/sim/sns";
 import { SimQueue } from "../lab/sim/sqs";
+import { CloudWatch } from "../lab/sim/cloudwatch";
 
 const MiB = 1_048_576;
 const queueOf = (options: { maximumMessageSize?: number } = {}) => new SimQueue(new VirtualClock(), { name: "orders", visibilityTimeoutSeconds: 30, ...options });
@@ -111,9 +112,8 @@ describe("lab: the simulated services refuse what AWS refuses, as AWS says it", 
 
         it("raw delivery of a message with 11 attributes is a client-side error: not retried, to the subscription's DLQ (body kept); enveloped, it is delivered", () => {
             const clock = new VirtualClock();
-            const topic = new SimTopic(clock, "fan-out-topic");
-            const failed: string[] = [];
-            topic.onMetric = (name) => { if (name === "NumberOfNotificationsFailed") failed.push(name); };
+            const cloudwatch = new CloudWatch(clock);
+            const topic = new SimTopic(clock, "fan-out-topic", { cloudwatch });
             const raw = new SimQueue(clock, { name: "raw", visibilityTimeoutSeconds: 30 });
             const rawDlq = new SimQueue(clock, { name: "raw-delivery-dlq", visibilityTimeoutSeconds: 30 });
             const enveloped = new SimQueue(clock, { name: "enveloped", visibilityTimeoutSeconds: 30 });
@@ -125,7 +125,7 @@ describe("lab: the simulated services refuse what AWS refuses, as AWS says it", 
             assert.deepEqual([...rawDlq.messages()].map((m) => [m.body, Object.keys(m.attributes).length]), [["eleven", 0]]);
             assert.equal(rawSubscription.counts.clientErrors, 1);
             assert.equal(rawSubscription.counts.retries, 0);
-            assert.deepEqual(failed, ["NumberOfNotificationsFailed"]);
+            assert.deepEqual([...cloudwatch.find("AWS/SNS", "NumberOfNotificationsFailed", { TopicName: "fan-out-topic" })!.datapoints("Sum").values()], [1]);
             assert.equal(enveloped.size, 2, "the envelope carries the attributes in its body");
         });
     });

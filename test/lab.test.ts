@@ -12,7 +12,7 @@ import { SCENARIOS } from "../lab/scenarios";
 import { CURATED_SWEEPS } from "../lab/sweeps";
 import { VirtualClock } from "../lab/sim/clock";
 import { AsyncLambda } from "../lab/sim/async-lambda";
-import { EventSourceMapping } from "../lab/sim/esm";
+import { EventSourceMapping, LAMBDA_BACKOFF } from "../lab/sim/esm";
 import { snsRetryDelayMs } from "../lab/sim/sns";
 import { FIFO_DEDUPLICATION_MS, SimQueue } from "../lab/sim/sqs";
 
@@ -74,19 +74,33 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.equal(r.settings.maxReceiveCount, 3);
     });
 
-    it("visibility timeout shorter than processing: every receive repeats the side effect; processed messages whose deletes SQS ignores end in the DLQ", async () => {
+    it("visibility timeout lowered below the processing after the mapping was created: every receive repeats the side effect; processed messages whose deletes SQS ignores end in the DLQ; NumberOfMessagesDeleted counts every receiver's delete", async () => {
         // SQS honours none of the stale deletes: every message is received maxReceiveCount times, then redriven.
         const worst = await run("visibility-timeout", { staleDeleteRate: "0" });
+        assert.equal(m(worst, "visibility timeout at creation (s)"), 360); // 6 × the 60 s function timeout: Lambda accepts the mapping
+        assert.equal(m(worst, "visibility timeout after the change (s)"), 30);
         assert.equal(m(worst, "receives per message"), 5);
         assert.equal(m(worst, "side effects"), 50);
         assert.equal(m(worst, "messages in the DLQ"), 10);
-        assert.equal(m(worst, "stale deletes that deleted"), 0);
+        assert.equal(m(worst, "stale deletes that deleted (assumed rate)"), 0);
         assert.equal(m(worst, "max concurrent invocations"), 2);
+        // Every one of the 50 deletes succeeded as a request: "including duplicate deletions", 5 per message sent.
+        assert.deepEqual([m(worst, "NumberOfMessagesSent"), m(worst, "NumberOfMessagesDeleted")], [10, 50]);
         // "The request will succeed, but the message might not be deleted": with the default half, both happen.
         const r = await run("visibility-timeout");
-        assert.ok(Number(m(r, "stale deletes that deleted")) > 0 && Number(m(r, "stale deletes that deleted")) < Number(m(r, "stale deletes")));
+        assert.ok(Number(m(r, "stale deletes that deleted (assumed rate)")) > 0 && Number(m(r, "stale deletes that deleted (assumed rate)")) < Number(m(r, "stale deletes")));
         assert.ok(Number(m(r, "side effects")) > 10 && Number(m(r, "side effects")) < 50, String(m(r, "side effects")));
         assert.equal(r.conservation.processed + r.conservation.deadLettered, 10);
+        assert.ok(r.assumes.some((a) => a.name === "staleDeleteRate"), "the figures that follow from the assumed rate say so");
+    });
+
+    it("a mapping Lambda would refuse is refused before anything runs, naming the rule: a function timeout above the queue's visibility timeout, a processing time above the function timeout", () => {
+        const scenario = findScenario("visibility-timeout");
+        assert.throws(() => resolve(scenario, { visibilityTimeoutSeconds: "45" }),
+            { name: "LabInputError", message: /^--set visibilityTimeoutSeconds=45: visibility-timeout allows more than functionTimeoutSeconds \(60\): Lambda refuses an SQS event source mapping whose function timeout exceeds the queue's visibility timeout/ });
+        assert.throws(() => resolve(findScenario("poison-message"), { functionTimeoutSeconds: "600", visibilityTimeoutSeconds: "300" }), /allows more than functionTimeoutSeconds \(600\)/);
+        assert.throws(() => resolve(scenario, { processingMs: "90000" }), /processingMs=90000 is longer than functionTimeoutSeconds=60: Lambda stops an invocation at its timeout/);
+        assert.doesNotThrow(() => resolve(scenario, { loweredVisibilityTimeoutSeconds: "10" })); // a later SetQueueAttributes: Lambda does not check it
     });
 
     it("the same with the idempotent consumer: one side effect per order, duplicates blocked while in progress, all deleted", async () => {
@@ -130,22 +144,22 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         const r = await run("eventbridge-target-dlq");
         assert.equal(m(r, "attempts per event (max)"), 186);
         assert.equal(m(r, "events in the target DLQ"), 10);
-        assert.ok(Number(m(r, "hours until the DLQ (max)")) < 24);
+        assert.ok(Number(m(r, "hours until the DLQ (max; assumed backoff)")) < 24);
         assert.equal(m(r, "DLQ ERROR_CODE"), "THROTTLING");
-        assert.equal(m(r, "DLQ EXHAUSTED_RETRY_CONDITION"), "MaximumRetryAttempts");
+        assert.equal(m(r, "DLQ EXHAUSTED_RETRY_CONDITION (assumed backoff)"), "MaximumRetryAttempts");
         assert.equal(m(r, "DLQ RETRY_ATTEMPTS"), "185");
         assert.equal(r.conservation.filteredOut, 10); // the low-value half matched no rule
     });
 
     it("EventBridge: a shorter event age stops retries earlier; a non-retriable error is not retried; a short outage loses nothing", async () => {
         const aged = await run("eventbridge-target-dlq", { targetMaximumEventAgeSeconds: "3600" });
-        assert.ok(Number(m(aged, "hours until the DLQ (max)")) <= 1);
+        assert.ok(Number(m(aged, "hours until the DLQ (max; assumed backoff)")) <= 1);
         assert.ok(Number(m(aged, "attempts per event (max)")) < 186);
-        assert.equal(m(aged, "DLQ EXHAUSTED_RETRY_CONDITION"), "MaximumEventAgeInSeconds");
+        assert.equal(m(aged, "DLQ EXHAUSTED_RETRY_CONDITION (assumed backoff)"), "MaximumEventAgeInSeconds");
         const refused = await run("eventbridge-target-dlq", { failure: "non-retriable" });
         assert.equal(m(refused, "attempts per event (max)"), 1);
         assert.equal(m(refused, "DLQ ERROR_CODE"), "NO_PERMISSIONS");
-        assert.equal(m(refused, "DLQ EXHAUSTED_RETRY_CONDITION"), "none"); // never retried: no retry condition ran out
+        assert.equal(m(refused, "DLQ EXHAUSTED_RETRY_CONDITION (assumed backoff)"), "none"); // never retried: no retry condition ran out
         const brief = await run("eventbridge-target-dlq", { outageHours: "2" });
         assert.equal(m(brief, "delivered after recovery"), 10);
         assert.equal(m(brief, "events in the target DLQ"), 0);
@@ -169,12 +183,12 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.equal(m(server, "in the subscription DLQ"), 0);
         assert.equal(m(server, "delivered to the queue"), 240);
         assert.equal(m(server, "processed by the consumer"), 240);
-        assert.ok(Number(m(server, "retries")) > 15 * 60); // the earliest orders retried past the first three phases (15 retries), into the 20 s phase
+        assert.ok(Number(m(server, "retries (assumed jitter)")) > 15 * 60); // the earliest orders retried past the first three phases (15 retries), into the 20 s phase
         assert.equal(m(server, "client-side errors (not retried)"), 0);
         const client = await run("sns-delivery-failure", { failure: "client-error" });
-        assert.equal(m(client, "retries"), 0);
+        assert.equal(m(client, "retries (assumed jitter)"), 0);
         assert.equal(m(client, "in the subscription DLQ"), 180);
-        assert.equal(m(client, "delivery attempts"), 240);
+        assert.equal(m(client, "delivery attempts (assumed jitter)"), 240);
         assert.equal(m(client, "processed by the consumer"), 60);
         assert.equal(client.conservation.deadLettered, 180);
         assert.deepEqual(client.conservation.lost, []);
@@ -192,8 +206,8 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
 
     it("async invocation: an event that succeeded can be delivered again without any error, and a consumer that is not idempotent repeats its side effect", async () => {
         const every = await run("async-retries", { crashEvery: "0", duplicateRate: "1" });
-        assert.equal(m(every, "delivered again after succeeding"), m(every, "events matched (EU, not test)")); // each once, never a third time
-        assert.equal(m(every, "duplicates processed"), m(every, "delivered again after succeeding"));
+        assert.equal(m(every, "delivered again after succeeding (assumed rate)"), m(every, "events matched (EU, not test)")); // each once, never a third time
+        assert.equal(m(every, "duplicates processed"), m(every, "delivered again after succeeding (assumed rate)"));
         assert.equal(every.conservation.processed, m(every, "events matched (EU, not test)"));
         const none = await run("async-retries", { duplicateRate: "0" });
         assert.equal(m(none, "duplicates processed"), 0);
@@ -207,7 +221,7 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.equal(m(r, "idempotent-business-key: duplicates processed"), 0);
         assert.equal(m(r, "idempotent-fifo: duplicates processed"), 0);
         assert.equal(m(r, "idempotent-fifo: sends the queue deduplicated"), retries);
-        assert.equal(m(r, "queue-worker: duplicates processed"), retries + Number(m(r, "queue-worker: SQS duplicate deliveries")));
+        assert.equal(m(r, "queue-worker: duplicates processed"), retries + Number(m(r, "queue-worker: SQS duplicate deliveries (assumed rate)")));
         // Past the 5-minute window the FIFO queue takes the retry; the business key still suppresses it.
         const late = await run("producer-duplicates", { orders: "100", producerRetryDelaySeconds: "400" });
         assert.equal(m(late, "idempotent-fifo: sends the queue deduplicated"), 0);
@@ -232,6 +246,36 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.ok(lagging !== null && lagging <= 900, String(lagging));
         const client = await run("sns-delivery-failure", { failure: "client-error" });
         assert.ok(after(client, "fan-out-topic-delivery-failures")! <= 120); // a client-side error is not retried: failed at once
+    });
+
+    it("the detection times the pattern READMEs and docs/observability.md state are the default runs' (seed 1)", async () => {
+        const variants = new Map<string, Promise<ScenarioResult>>();
+        const at = async (name: string, alarm: string, sets: Record<string, string> = {}) => {
+            const key = JSON.stringify([name, sets]);
+            if (!variants.has(key)) variants.set(key, run(name, sets));
+            const r = await variants.get(key)!;
+            const a = r.alarms.find((x) => x.name === alarm);
+            assert.ok(a, `${name} has no alarm ${alarm}`);
+            return [a.firstAlarmSeconds, a.okSeconds];
+        };
+        assert.deepEqual(await at("poison-message", "queue-worker-fn-errors"), [240, 960]);
+        assert.deepEqual(await at("poison-message", "queue-worker-oldest-message-age"), [360, 600]); // before the poison message's third receive
+        assert.deepEqual(await at("poison-message", "queue-worker-dlq-depth"), [1800, null]); // arrives at 900 s; the idle DLQ's metrics resume 15 min later
+        assert.deepEqual((await at("poison-message-whole-batch", "queue-worker-fn-errors"))[0], 60);
+        assert.deepEqual((await at("visibility-timeout", "queue-worker-fn-records-retried"))[0], 120);
+        assert.deepEqual((await at("burst-backpressure", "queue-worker-oldest-message-age"))[0], 360);
+        assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors"), [120, 300]); // the outage starts at 60 s
+        assert.deepEqual(await at("eventbridge-target-dlq", "event-routing-high-value-retrying"), [180, 81_780]);
+        assert.equal(Math.round((await at("eventbridge-target-dlq", "event-routing-high-value-failed-invocations"))[0]! / 360) / 10, 21.9);
+        assert.deepEqual((await at("eventbridge-target-dlq", "event-routing-high-value-failed-invocations", { failure: "non-retriable" }))[0], 60);
+        assert.deepEqual((await at("eventbridge-target-dlq", "event-routing-high-value-target-dlq-depth", { failure: "non-retriable" }))[0], 900);
+        assert.deepEqual(await at("sns-delivery-failure", "fan-out-topic-deliveries-lagging"), [600, 1860]);
+        assert.deepEqual((await at("sns-delivery-failure", "fan-out-topic-delivery-failures", { failure: "client-error" }))[0], 60);
+        assert.deepEqual((await at("sns-delivery-failure", "audit-delivery-dlq-depth", { failure: "client-error" }))[0], 900);
+        assert.deepEqual((await at("async-retries", "event-routing-eu-orders-fn-errors"))[0], 60);
+        assert.deepEqual((await at("async-retries", "event-routing-eu-orders-on-failure-depth"))[0], 1140);
+        // A 5-second blip of the downstream raises -errors for one minute.
+        assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors", { outageSeconds: "5", durationSeconds: "300" }), [120, 180]); // while traffic goes on: its Errors 0s end the ALARM
     });
 
     it("every scenario's claims hold on its defaults; every fault raises an alarm of the stack within 15 minutes; no baseline raises any", async function () {
@@ -334,15 +378,18 @@ describe("lab: simulated services", () => {
         const clock2 = new VirtualClock();
         const q2 = new SimQueue(clock2, { name: "q2", visibilityTimeoutSeconds: 10 });
         const esm2 = new EventSourceMapping(clock2, q2, () => async () => { await clock2.sleep(25_000); },
-            { functionName: "g", batchSize: 1, maximumBatchingWindowSeconds: 0, maximumConcurrency: 10, functionTimeoutSeconds: 30, reportBatchItemFailures: true, reservedConcurrency: 1 });
+            { functionName: "g", batchSize: 1, maximumBatchingWindowSeconds: 0, maximumConcurrency: 10, functionTimeoutSeconds: 10, reportBatchItemFailures: true, reservedConcurrency: 1 });
         q2.send("busy");
         q2.send("waiting");
         await clock2.run(11_000);
-        assert.equal(esm2.stats.recordsReturned, 1); // the throttled batch's 10 s ran out before an instance freed
+        // The throttled batch's 10 s ran out before the instance freed; the busy one was stopped at its 10 s timeout (a
+        // function timeout above the 10 s visibility timeout is a mapping Lambda refuses): both returned.
+        assert.equal(esm2.stats.recordsReturned, 2);
+        assert.equal(esm2.stats.byOutcome.timeout, 1);
         assert.ok(q2.counts.received >= 3, String(q2.counts.received)); // "waiting" was received again (and "busy" too)
     });
 
-    it("event source mapping: failed invocations halve the concurrency without ReportBatchItemFailures, and do not with it", async () => {
+    it("event source mapping: failed invocations back off the concurrency gradually without ReportBatchItemFailures (one halving for a wave, LAMBDA_BACKOFF), and not with it", async () => {
         const lowest = async (reportBatchItemFailures: boolean) => {
             const clock = new VirtualClock();
             const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 60 });
@@ -353,7 +400,8 @@ describe("lab: simulated services", () => {
             return esm.stats.lowestBackoff;
         };
         assert.equal(await lowest(true), undefined);
-        assert.ok((await lowest(false))! < 5);
+        // Five batches fail at once: the pollers halve once (5 → 2), not once per failed invocation (5 → 2 → 1 → 1 …).
+        assert.equal(await lowest(false), Math.floor(5 * LAMBDA_BACKOFF.concurrencyFactor));
     });
 
     it("SQS: retention deletes a message nobody received; a standard DLQ keeps the source's enqueue time for retention, and its age metric counts from the move", async () => {
@@ -632,6 +680,8 @@ describe("lab: charts agree with the numbers beside them", () => {
             assert.equal(marksOf(svg, "in ALARM").length, r.alarms.reduce((n, a) => n + a.inAlarm.length, 0), s.name);
         }
         const poison = await run("poison-message");
-        assert.deepEqual(poison.alarms.find((a) => a.name === "queue-worker-fn-errors")!.inAlarm.map((a) => a.fromSeconds), [240, 420, 600, 780], "one span per failed receive");
+        // The failed receives come 180 s apart and nothing is sent in between: each failure's datapoint stays in the
+        // evaluation range (N + 2 = 3 minutes, assumed) until the next arrives, so the Errors alarm holds one span.
+        assert.deepEqual(poison.alarms.find((a) => a.name === "queue-worker-fn-errors")!.inAlarm, [{ fromSeconds: 240, toSeconds: 960 }]);
     });
 });

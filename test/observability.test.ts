@@ -35,16 +35,20 @@ describe("all four patterns together: names, alarms and dashboard", () => {
         for (const fn of stack.ofType(T.fn)) assert.deepEqual(metricsOf(alarmsOn("FunctionName", fn.state.name)), ["Errors", "Throttles"], fn.name);
     });
 
-    it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 15 minutes); the idempotency table on throttled writes", () => {
+    it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 15 minutes), read with both dimension sets the EventBridge page names; the idempotency table on throttled writes", () => {
         const targetedRules = new Set(stack.ofType(T.target).map((t) => t.inputs.rule));
         assert.ok(targetedRules.size >= 2);
         const bus = stack.get(T.bus, "event-routing-bus").state.name;
         for (const rule of targetedRules) {
-            const alarms = alarmsOn("RuleName", rule);
-            assert.deepEqual(metricsOf(alarms), ["FailedInvocations", "RetryInvocationAttempts"], rule);
-            for (const a of alarms) assert.deepEqual({ ns: a.inputs.namespace, bus: a.inputs.dimensions.EventBusName }, { ns: "AWS/Events", bus }, rule);
-            const retrying = alarms.find((a) => a.inputs.metricName === "RetryInvocationAttempts")!;
-            assert.deepEqual([retrying.inputs.datapointsToAlarm, retrying.inputs.evaluationPeriods, retrying.inputs.period, retrying.inputs.statistic], [3, 15, 60, "Sum"]);
+            const alarms = stack.ofType(T.alarm).filter((a) => a.inputs.metricQueries?.some((q: any) => q.metric?.dimensions?.RuleName === rule));
+            const read = (a: RecordedResource) => a.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => `${q.metric.namespace} ${q.metric.metricName} ${JSON.stringify(q.metric.dimensions)} ${q.metric.stat} ${q.metric.period}`);
+            assert.deepEqual(alarms.map((a) => read(a)).sort(), ["FailedInvocations", "RetryInvocationAttempts"].map((m) => [
+                `AWS/Events ${m} ${JSON.stringify({ EventBusName: bus, RuleName: rule })} Sum 60`,
+                `AWS/Events ${m} ${JSON.stringify({ RuleName: rule })} Sum 60`,
+            ]), rule);
+            for (const a of alarms) assert.equal(a.inputs.metricQueries.find((q: any) => q.returnData).expression, "MAX([FILL(onBus, 0), FILL(onRule, 0)])");
+            const retrying = alarms.find((a) => read(a)[0].includes("RetryInvocationAttempts"))!;
+            assert.deepEqual([retrying.inputs.datapointsToAlarm, retrying.inputs.evaluationPeriods], [3, 15]);
         }
         assert.deepEqual(metricsOf(alarmsOn("TableName", stack.get(T.table, "idempotent-consumer-records").state.name)), ["WriteThrottleEvents"]);
     });
@@ -59,9 +63,12 @@ describe("all four patterns together: names, alarms and dashboard", () => {
             "published AWS/SNS NumberOfMessagesPublished Sum 300",
             "delivered AWS/SNS NumberOfNotificationsDelivered Sum 300",
             "filtered AWS/SNS NumberOfNotificationsFilteredOut Sum 300",
+            "filteredAttributes AWS/SNS NumberOfNotificationsFilteredOut-MessageAttributes Sum 300",
+            "filteredBody AWS/SNS NumberOfNotificationsFilteredOut-MessageBody Sum 300",
         ]);
-        // Three subscribers: every published message is delivered or filtered out three times.
-        assert.deepEqual(queries.find((q: any) => q.returnData).expression, "IF(published > 0, (published * 3 - delivered - filtered) / (published * 3), 0)");
+        // Three subscribers: every published message is delivered or filtered out three times; every input FILLed.
+        assert.deepEqual(queries.find((q: any) => q.returnData).expression,
+            "IF(FILL(published, 0) > 0, (FILL(published, 0) * 3 - FILL(delivered, 0) - MAX([FILL(filtered, 0), FILL(filteredAttributes, 0) + FILL(filteredBody, 0)])) / (FILL(published, 0) * 3), 0)");
         assert.deepEqual([lagging[0].inputs.threshold, lagging[0].inputs.datapointsToAlarm, lagging[0].inputs.evaluationPeriods], [0.1, 2, 2]);
     });
 
@@ -72,12 +79,13 @@ describe("all four patterns together: names, alarms and dashboard", () => {
         assert.match(dashboardName("p", "a.b c:d"), /^[A-Za-z0-9_-]+$/);
     });
 
-    it("every alarm notifies the stack's alarm topic on ALARM and on OK, and treats missing data as healthy", () => {
+    it("every alarm notifies the stack's alarm topic on ALARM and on OK; DLQ and DynamoDB alarms keep their state through missing data, the others treat it as healthy", () => {
         const topicArn = stack.get(T.topic, "alarms").state.arn;
         for (const a of stack.ofType(T.alarm)) {
             assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
             assert.deepEqual(a.inputs.okActions, [topicArn], a.name);
-            assert.equal(a.inputs.treatMissingData, "notBreaching", a.name);
+            const keeps = (a.inputs.metricName === "ApproximateNumberOfMessagesVisible") || a.inputs.namespace === "AWS/DynamoDB";
+            assert.equal(a.inputs.treatMissingData, keeps ? "ignore" : "notBreaching", a.name);
         }
     });
 

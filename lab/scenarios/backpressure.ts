@@ -1,11 +1,11 @@
 // Two queue-worker scenarios about load: a burst drained under maximum concurrency (the queue absorbs it; the
 // price is the age of the oldest message), and a transient downstream outage (failed records come back one
 // visibility timeout later and succeed after recovery, unless the outage outlasts the redrive policy).
-import { recommendedVisibilityTimeout } from "../../patterns/config";
+import { recommendedVisibilityTimeout, retryBudgetSeconds } from "../../patterns/config";
 import { conservation, Effects } from "../harness";
 import { Scenario } from "../scenario";
 import { INITIAL_CONCURRENCY } from "../sim/esm";
-import { bodiesOf, consumerQueues, countingStep, mapping, orderLocator, queueGauges, queueWorker, seconds } from "./common";
+import { bodiesOf, consumerQueues, countingStep, DLQ_ALARM_SLACK_SECONDS, mapping, orderLocator, queueGauges, queueWorker, seconds } from "./common";
 
 export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
     name: "burst-backpressure",
@@ -87,7 +87,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         outageSeconds: { default: 180, min: 0, max: 86_400, description: "how long it stays down" },
         processingMs: { default: 100, min: 0, max: 900_000, description: "virtual time one order takes" },
     },
-    horizonSeconds: (s, p) => Number(p.durationSeconds) + (s.maxReceiveCount + 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) + 60,
+    horizonSeconds: (s, p) => Number(p.durationSeconds) + (s.maxReceiveCount + 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) + DLQ_ALARM_SLACK_SECONDS,
     faultStartSeconds: (_s, p) => (Number(p.outageSeconds) > 0 ? Number(p.outageStartSeconds) : null),
     faultEndSeconds: (_s, p) => (Number(p.outageSeconds) > 0 ? Number(p.outageStartSeconds) + Number(p.outageSeconds) : null),
     async run(run, settings, params, go) {
@@ -123,7 +123,7 @@ export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
         for (const n of receivesOf.values()) histogram[n] = (histogram[n] ?? 0) + 1;
         const retried = [...receivesOf.values()].filter((n) => n > 1).length;
         const visibility = queues.queue.options.visibilityTimeoutSeconds;
-        const budgetSeconds = (settings.maxReceiveCount - 1) * visibility;
+        const budgetSeconds = retryBudgetSeconds({ ...settings, visibilityTimeoutSeconds: visibility });
         const c = conservation(orderIds, orderLocator(effects, [queues.dlq], [bodiesOf(queues.queue)]));
         const outage = Number(params.outageSeconds);
         return {

@@ -11,7 +11,13 @@ import { simulatedSqsClient } from "../sim/clients";
 import { EventSourceMapping, SqsHandler } from "../sim/esm";
 import { SimIdempotencyStore } from "../sim/idempotency-store";
 import type { SimSubscription, SimTopic, SubscriptionOptions } from "../sim/sns";
-import { SimQueue } from "../sim/sqs";
+import { SimQueue, SQS_METRICS_RESUME_DELAY_MS } from "../sim/sqs";
+
+/**
+ * What a scenario's horizon leaves after a DLQ's first message for its depth alarm: SQS's assumed metric resume delay
+ * for an idle queue, then the minutes the alarm's evaluation range needs.
+ */
+export const DLQ_ALARM_SLACK_SECONDS = SQS_METRICS_RESUME_DELAY_MS / 1000 + 3 * 60;
 
 export interface ConsumerQueues {
     queue: SimQueue;
@@ -19,19 +25,20 @@ export interface ConsumerQueues {
 }
 
 /** A source queue and its DLQ as SqsConsumer builds them: visibility from the settings, DLQ retention 14 days. */
-export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; visibilityTimeoutSeconds?: number; duplicateRate?: number; staleDeleteRate?: number } = {}): ConsumerQueues {
+export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; duplicateRate?: number; staleDeleteRate?: number } = {}): ConsumerQueues {
     const suffix = options.fifo ? ".fifo" : "";
     const fifo = options.fifo ? { contentBasedDeduplication: true } : undefined;
-    const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo });
+    const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo, cloudwatch: run.cloudwatch });
     const queue = new SimQueue(run.clock, {
         name: `${name}${suffix}`,
-        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(settings),
+        visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(settings),
         retentionSeconds: settings.messageRetentionSeconds,
         redrive: { deadLetter: dlq, maxReceiveCount: settings.maxReceiveCount },
         fifo,
         duplicateRate: options.duplicateRate,
         staleDeleteRate: options.staleDeleteRate,
         random: run.random,
+        cloudwatch: run.cloudwatch,
     });
     run.alarms.sourceQueue(queue.options.name, queue, settings);
     run.alarms.deadLetterQueue(dlq.options.name, dlq);
@@ -49,7 +56,7 @@ export function subscribedQueues(
     options: Omit<SubscriptionOptions, "name" | "queue" | "deadLetter" | "random">,
 ): ConsumerQueues & { deliveryDlq: SimQueue; subscription: SimSubscription } {
     const queues = consumerQueues(run, name, settings);
-    const deliveryDlq = new SimQueue(run.clock, { name: `${name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+    const deliveryDlq = new SimQueue(run.clock, { name: `${name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
     run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
     const subscription = topic.subscribe({ ...options, name, queue: queues.queue, deadLetter: deliveryDlq, random: run.random });
     return { ...queues, deliveryDlq, subscription };
@@ -65,6 +72,7 @@ export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () 
         reportBatchItemFailures: options.reportBatchItemFailures ?? true,
         reservedConcurrency: options.reservedConcurrency,
         overheadMs: options.overheadMs ?? 20,
+        cloudwatch: run.cloudwatch,
     });
     run.alarms.function(name, esm);
     return esm;
@@ -146,3 +154,10 @@ export function bodiesOf(queue: SimQueue): { bodies(): Iterable<string> } {
 }
 
 export const seconds = (ms: number | undefined): number => (ms === undefined ? NaN : Math.round(ms / 100) / 10);
+
+/** A metric's total over the run, as CloudWatch shows it afterwards (0 if the service never sent it). */
+export function metricSum(run: LabRun, namespace: string, metricName: string, dimensions: Record<string, string>): number {
+    let sum = 0;
+    for (const v of run.cloudwatch.find(namespace, metricName, dimensions)?.datapoints("Sum").values() ?? []) sum += v;
+    return sum;
+}

@@ -10,9 +10,9 @@ import { Scenario } from "../scenario";
 import { AsyncHandler, AsyncLambda, ASYNC_RETRY_DELAYS_MS } from "../sim/async-lambda";
 import { simulatedEventBridgeClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
-import { SimEventBus } from "../sim/eventbridge";
+import { EVENTBRIDGE_BACKOFF, SimEventBus } from "../sim/eventbridge";
 import { SimQueue } from "../sim/sqs";
-import { countingStep, orderLocator, seconds } from "./common";
+import { countingStep, DLQ_ALARM_SLACK_SECONDS, orderLocator, seconds } from "./common";
 
 const BUS = "lab-orders";
 
@@ -37,7 +37,7 @@ function produce(run: LabRun, bus: SimEventBus, list: ReturnType<typeof orders>)
     });
 }
 
-const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS });
+const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
 
 export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     name: "eventbridge-target-dlq",
@@ -49,6 +49,10 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         + "ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS attributes, or is dropped (EventBridge user guide, \"How EventBridge retries "
         + "delivering events\", \"Using dead-letter queues to process undelivered events\"). AWS publishes no backoff delays: the lab assumes 1 s "
         + "doubling capped at 10 minutes, jittered to 50–100 %.",
+    assumes: (p) => (p.failure !== "retriable" ? [] : [{
+        name: "EVENTBRIDGE_BACKOFF", value: `retries ${EVENTBRIDGE_BACKOFF.firstMs / 1000} s apart, doubling, capped at ${EVENTBRIDGE_BACKOFF.capMs / 60_000} minutes, each jittered to ${100 * (1 - EVENTBRIDGE_BACKOFF.jitter)}–100 % (AWS: "exponential back off and jitter", no delays)`,
+        figures: "when each attempt came, the hours until the DLQ, which limit ran out first (EXHAUSTED_RETRY_CONDITION) and the events waiting over time", detection: true,
+    }]),
     params: {
         orders: { default: 20, min: 1, max: 10_000, description: "orders put on the bus (half of them high value)" },
         outageHours: { default: 26, min: 0, max: 48, fraction: true, description: "how long the high-value queue target refuses deliveries" },
@@ -59,7 +63,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     faultEndSeconds: (_s, p) => (Number(p.outageHours) > 0 ? Number(p.outageHours) * 3600 : null),
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
-        const bus = new SimEventBus(run.clock, run.random, BUS);
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch });
         const highValue = queue(run, "high-value");
         const targetDlq = queue(run, "high-value-target-dlq");
         run.alarms.deadLetterQueue("event-routing-high-value-target-dlq", targetDlq);
@@ -83,7 +87,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         }]);
         const target = rule.targets[0];
         // The target queue's consumer is not part of this scenario; the rule's alarms and the target DLQ's are.
-        run.alarms.rule("event-routing-high-value", target);
+        run.alarms.rule("event-routing-high-value", bus, rule);
         run.timeline.gauge("events retrying", () => target.pending.length, "events");
         run.timeline.gauge("target DLQ depth", () => targetDlq.size, "events");
         run.timeline.gauge("delivered to the queue", () => highValue.size, "events");
@@ -106,12 +110,12 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
                 "attempts per event (max)": Math.max(0, ...attempts),
                 "retry limit (maximumRetryAttempts)": settings.targetMaximumRetryAttempts,
                 "event age limit (h)": settings.targetMaximumEventAgeSeconds / 3600,
-                "hours until the DLQ (max)": hoursToDlq.length > 0 ? Math.round(Math.max(...hoursToDlq) * 100) / 100 : "none",
+                "hours until the DLQ (max; assumed backoff)": hoursToDlq.length > 0 ? Math.round(Math.max(...hoursToDlq) * 100) / 100 : "none",
                 "delivered after recovery": target.stats.delivered,
                 "events in the target DLQ": targetDlq.size,
                 "dropped (no DLQ)": target.stats.dropped,
                 "DLQ ERROR_CODE": attrs.ERROR_CODE?.stringValue ?? "none",
-                "DLQ EXHAUSTED_RETRY_CONDITION": attrs.EXHAUSTED_RETRY_CONDITION?.stringValue ?? "none",
+                "DLQ EXHAUSTED_RETRY_CONDITION (assumed backoff)": attrs.EXHAUSTED_RETRY_CONDITION?.stringValue ?? "none",
                 "DLQ RETRY_ATTEMPTS": attrs.RETRY_ATTEMPTS?.stringValue ?? "none",
             },
             expectations: retriable && outageMs >= settings.targetMaximumEventAgeSeconds * 1000 ? [
@@ -128,7 +132,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
             ],
             explanation: retriable
                 ? `The high-value rule matched ${rule.matched} of ${bus.counts.put} events. Its queue target refused deliveries for ${params.outageHours} h with a retriable error, so EventBridge kept retrying `
-                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
+                + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h with the lab's assumed backoff: AWS publishes no delays) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
                 : `The queue target's policy refused EventBridge (ERROR_CODE ${attrs.ERROR_CODE?.stringValue ?? "none"}, an error EventBridge does not retry), so the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
         };
     },
@@ -146,11 +150,13 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
         crashEvery: { default: 5, min: 0, max: 10_000, description: "every n-th order crashes the consumer (0: none)" },
         duplicateRate: { default: 0.05, min: 0, max: 1, fraction: true, description: "share of succeeded events Lambda delivers again (AWS documents that it can, not how often: an assumption)" },
     },
-    horizonSeconds: () => 900,
+    assumes: [{ name: "duplicateRate", value: "Lambda delivers 5 % of the events that succeeded once more (AWS: \"possible … multiple times\", no rate)", figures: "delivered again after succeeding, and the duplicates processed" }],
+    // The last retries end about 3 minutes in; then the on-failure queue's depth alarm needs DLQ_ALARM_SLACK_SECONDS.
+    horizonSeconds: () => 300 + DLQ_ALARM_SLACK_SECONDS,
     faultStartSeconds: (_s, p) => (Number(p.crashEvery) > 0 ? 0 : null), // crashing events from the first put
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), Number(params.crashEvery));
-        const bus = new SimEventBus(run.clock, run.random, BUS);
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch });
         const onFailure = queue(run, "eu-orders-on-failure");
         run.alarms.deadLetterQueue("event-routing-eu-orders-on-failure", onFailure);
         const effects = new Effects();
@@ -165,13 +171,14 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             overheadMs: 20,
             duplicateRate: Number(params.duplicateRate),
             random: run.random,
+            cloudwatch: run.cloudwatch,
         });
         const rule = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
             id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,
             deliver: (event) => { fn.invoke(event); return "ok"; },
         }]);
         run.alarms.function("event-routing-eu-orders-fn", fn);
-        run.alarms.rule("event-routing-eu-orders", rule.targets[0]);
+        run.alarms.rule("event-routing-eu-orders", bus, rule);
         run.timeline.gauge("events waiting for a retry", () => fn.waiting.length, "events");
         run.timeline.gauge("on-failure queue depth", () => onFailure.size, "events");
         run.timeline.gauge("succeeded", () => fn.stats.succeeded, "events");
@@ -199,7 +206,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
                 "events in the on-failure queue": onFailure.size,
                 "on-failure condition": condition,
                 succeeded: fn.stats.succeeded,
-                "delivered again after succeeding": fn.stats.duplicatesDelivered,
+                "delivered again after succeeding (assumed rate)": fn.stats.duplicatesDelivered,
                 "duplicates processed": effects.duplicates,
             },
             expectations: [
@@ -211,7 +218,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             explanation: `The eu-orders rule matched ${rule.matched} events and EventBridge handed each to Lambda's asynchronous queue. ${crashing.length} crashed the consumer on every attempt: `
                 + `Lambda retried each ${settings.asyncMaximumRetryAttempts} times (${gaps[0]?.map((g) => `${seconds(g)} s`).join(" then ") ?? "-"} apart) and then sent it to the on-failure queue `
                 + `with condition ${condition} and approximateInvokeCount ${invokeCount}. The others succeeded on their first attempt (${fn.stats.succeeded}); `
-                + `${fn.stats.duplicatesDelivered} of them Lambda delivered again without any error, and the consumer repeated their side effect (${effects.duplicates} duplicates). A permanent error is retried the same way: `
+                + `${fn.stats.duplicatesDelivered} of them Lambda delivered again without any error (at the lab's assumed ${Number(params.duplicateRate) * 100} %), and the consumer repeated their side effect (${effects.duplicates} duplicates). A permanent error is retried the same way: `
                 + "the async consumer cannot report it as such, which is why the queue-based patterns hand permanent failures to their DLQ themselves.",
         };
     },

@@ -7,7 +7,7 @@ import { conservation, Effects, Location, orderIdsIn } from "../harness";
 import { Scenario } from "../scenario";
 import { simulatedSnsClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
-import { SimTopic } from "../sim/sns";
+import { SimTopic, SNS_RETRY_JITTER } from "../sim/sns";
 import { bodiesOf, mapping, queueWorker, countingStep, orderLocator, subscribedQueues } from "./common";
 import { Order } from "../../functions/shared/order";
 
@@ -27,7 +27,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
     faultStartSeconds: () => null, // filtering is not a failure
     async run(run, settings, params, go) {
         const n = Number(params.orders);
-        const topic = new SimTopic(run.clock, "fan-out-topic");
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
@@ -117,6 +117,10 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         outageMinutes: { default: 30, min: 0, max: 60 * 24 * 30, description: "how long the audit subscriber's queue refuses deliveries, from the start" },
         failure: { default: "server-error", choices: ["server-error", "client-error"], description: "the queue unavailable (server-side, retried), or its policy refusing SNS (client-side, not retried)" },
     },
+    assumes: (p) => (p.failure !== "server-error" ? [] : [{
+        name: "SNS_RETRY_JITTER", value: `each retry delay after the immediate phase drawn from ${100 * (1 - SNS_RETRY_JITTER)}–100 % of the documented value (AWS: "applies jittering", no amount)`,
+        figures: "the number of retries and delivery attempts, and when each delivery landed after the recovery", detection: true,
+    }]),
     horizonSeconds: (_s, p) => Math.max(Number(p.outageMinutes), Number(p.publishMinutes)) * 60 + 600,
     faultStartSeconds: (_s, p) => (Number(p.outageMinutes) > 0 ? 0 : null),
     faultEndSeconds: (_s, p) => (Number(p.outageMinutes) > 0 ? Number(p.outageMinutes) * 60 : null),
@@ -125,7 +129,7 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         const n = perMinute * Number(params.publishMinutes);
         const outageMs = Number(params.outageMinutes) * 60_000;
         const failure = params.failure as "server-error" | "client-error";
-        const topic = new SimTopic(run.clock, "fan-out-topic");
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
         run.alarms.topic("fan-out-topic", topic);
         const effects = new Effects();
         const queues = subscribedQueues(run, topic, "audit", settings, {
@@ -152,8 +156,8 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
             conservation: c,
             measures: {
                 "orders published": topic.counts.published,
-                "delivery attempts": delivered + retries + clientErrors,
-                "retries": retries,
+                "delivery attempts (assumed jitter)": delivered + retries + clientErrors,
+                "retries (assumed jitter)": retries,
                 "client-side errors (not retried)": clientErrors,
                 "delivered to the queue": delivered,
                 "in the subscription DLQ": deliveryDlq.size,
@@ -168,7 +172,7 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
             ],
             explanation: retrying
                 ? `The audit queue refused deliveries for ${params.outageMinutes} minutes with a server-side error while ${n} orders were published. SNS retried each message `
-                + `(${retries} retries in all: immediately, then 1 s apart, then backing off to 20 s, then every 20 s) and delivered every one after the queue recovered; `
+                + `(${retries} retries in all, a count that follows from the lab's assumed jitter: immediately, then 1 s apart, then backing off to 20 s, then every 20 s) and delivered every one after the queue recovered; `
                 + "nothing reached the subscription DLQ, which would have taken them only after 100,015 attempts over about 23 days. NumberOfNotificationsFailed, "
                 + "which counts only what SNS gives up on, stays at zero all along: the stack sees the outage by deliveries lagging publishes."
                 : `The audit queue's policy refused SNS (a client-side error) for ${params.outageMinutes} minutes, so SNS did not retry: the ${deliveryDlq.size} messages `

@@ -3,7 +3,8 @@
 // batch-mates are processed again on every receive and end in the DLQ with it.
 import { conservation, Effects } from "../harness";
 import { ParamValue, Scenario } from "../scenario";
-import { bodiesOf, consumerQueues, countingStep, mapping, orderLocator, queueGauges, queueWorker, seconds } from "./common";
+import { recommendedVisibilityTimeout } from "../../patterns/config";
+import { bodiesOf, consumerQueues, countingStep, DLQ_ALARM_SLACK_SECONDS, mapping, orderLocator, queueGauges, queueWorker, seconds } from "./common";
 import type { SQSBatchResponse } from "aws-lambda";
 import { SqsHandler } from "../sim/esm";
 
@@ -20,7 +21,7 @@ function poisonScenario(reportBatchItemFailures: boolean): Scenario<"queueWorker
             poisonMessages: { default: 1, min: 0, max: 100_000, description: "messages whose processing always crashes" },
             processingMs: { default: 200, min: 0, max: 900_000, description: "virtual time one order takes" },
         },
-        horizonSeconds: (s) => (s.maxReceiveCount + 2) * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds + s.maximumBatchingWindowSeconds),
+        horizonSeconds: (s) => (s.maxReceiveCount + 1) * (s.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(s)) + DLQ_ALARM_SLACK_SECONDS,
         faultStartSeconds: (_s, p) => (Number(p.poisonMessages) > 0 ? 0 : null),
         check: (_s, p) => (Number(p.poisonMessages) > Number(p.messages)
             ? `poisonMessages=${p.poisonMessages} is more than messages=${p.messages}: allowed at most as many poison messages as messages` : undefined),

@@ -23,6 +23,7 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
         sqsDuplicateRate: { default: 0.02, min: 0, max: 1, fraction: true, description: "share of receives a standard queue hands out twice" },
         processingMs: { default: 300, min: 0, max: 900_000, description: "virtual time one order takes" },
     },
+    assumes: [{ name: "sqsDuplicateRate", value: "standard queues hand 2 % of receives out twice (AWS: \"occasionally\", no rate)", figures: "the SQS duplicate deliveries, and the duplicates the queue worker and the message-id consumer processed" }],
     faultStartSeconds: () => null, // duplicates are at-least-once delivery, not a failure
     horizonSeconds: (s, p) => Number(p.producerRetryDelaySeconds) + 2 * (s.visibilityTimeoutSeconds ?? 6 * s.functionTimeoutSeconds) + Math.ceil(Number(p.orders) / 20) + 60,
     async run(run, settings, params, go) {
@@ -61,7 +62,7 @@ export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
         const measures: Record<string, number | string> = { orders: n, "producer retries": retried };
         for (const c of consumers) {
             measures[`${c.name}: duplicates processed`] = c.effects.duplicates;
-            if (!c.queues.queue.fifo) measures[`${c.name}: SQS duplicate deliveries`] = c.queues.queue.counts.duplicatesDelivered;
+            if (!c.queues.queue.fifo) measures[`${c.name}: SQS duplicate deliveries (assumed rate)`] = c.queues.queue.counts.duplicatesDelivered;
             else measures[`${c.name}: sends the queue deduplicated`] = c.queues.queue.counts.deduplicated;
         }
         const by = Object.fromEntries(consumers.map((c) => [c.strategy, c]));

@@ -5,7 +5,8 @@
 // with a record of why. Throttled attempts (reserved concurrency) are retried with backoff until the age limit.
 import type { Context } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
-import { Environments, lambdaContext, LambdaMetricSink } from "./esm";
+import type { CloudWatch } from "./cloudwatch";
+import { Environments, lambdaContext, LambdaMetrics } from "./esm";
 import { LAMBDA_ASYNC_MAX_PAYLOAD_BYTES } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, REGION, SimQueue } from "./sqs";
@@ -35,6 +36,8 @@ export interface AsyncLambdaOptions {
      */
     duplicateRate?: number;
     random?: () => number;
+    /** The run's CloudWatch: the function sends its invocation metrics there, as Lambda does (LambdaMetrics). */
+    cloudwatch?: CloudWatch;
 }
 
 interface Pending {
@@ -70,12 +73,12 @@ export class AsyncLambda {
 
     private readonly environments: Environments<AsyncHandler>;
 
-    /** `handler` makes the handler of one execution environment. */
-    /** Publishes the function's CloudWatch metrics (set by the lab's alarm board). */
-    onMetric: LambdaMetricSink | undefined;
+    private readonly metrics: LambdaMetrics | undefined;
 
+    /** `handler` makes the handler of one execution environment. */
     constructor(private readonly clock: VirtualClock, handler: () => AsyncHandler, readonly options: AsyncLambdaOptions) {
         this.environments = new Environments(handler);
+        if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
         this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
     }
 
@@ -105,7 +108,7 @@ export class AsyncLambda {
         if (ageMs >= this.options.maximumEventAgeSeconds * 1000) return this.fail(item, "EventAgeExceeded", undefined);
         if (this.options.reservedConcurrency !== undefined && this.active >= this.options.reservedConcurrency) {
             this.stats.throttled++;
-            this.onMetric?.("Throttles", this.clock.now);
+            this.metrics?.throttled(this.clock.now);
             this.attemptLog.push({ at: this.clock.now, requestId: item.requestId, attempt: item.attempts + 1, outcome: "throttled" });
             const delay = Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.first * 2 ** item.throttles++);
             this.clock.after(delay, () => this.attempt(item));
@@ -125,6 +128,7 @@ export class AsyncLambda {
             if (outcome !== "timeout") this.environments.release(handler);
             this.active--;
             this.attemptLog.push({ at: started, requestId: item.requestId, attempt: item.attempts, outcome });
+            this.metrics?.invoked(started, this.clock.now, error !== undefined);
             if (!error) {
                 this.pending.delete(item);
                 this.stats.succeeded++;
@@ -138,7 +142,6 @@ export class AsyncLambda {
                 }
                 return;
             }
-            this.onMetric?.("Errors", started);
             const retry = ASYNC_RETRY_DELAYS_MS[item.attempts - 1];
             if (item.attempts > this.options.maximumRetryAttempts || retry === undefined) return this.fail(item, "RetriesExhausted", error);
             this.clock.after(retry, () => this.attempt(item));

@@ -12,8 +12,11 @@
 // - on function errors Lambda "gradually backs off, reducing the amount of concurrency allocated", except when
 //   ReportBatchItemFailures is on: then it "doesn't scale down message polling when function invocations fail".
 // AWS publishes neither the backoff delays nor how far concurrency drops; the lab's assumptions are LAMBDA_BACKOFF.
+// Lambda refuses a mapping whose function timeout exceeds the queue's visibility timeout (services-sqs-configure), and
+// sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
+import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -47,10 +50,49 @@ export const MAX_SQS_CONCURRENCY = 1000;
 
 /**
  * Assumptions (AWS publishes no values): a throttled batch is retried after 1 s, doubling, capped at 30 s, while
- * its messages are still invisible; a throttle or a failed invocation (without ReportBatchItemFailures) halves the
- * concurrency the pollers may use, which then grows back at the scale-up rate (+300 per minute).
+ * its messages are still invisible. A throttle or a failed invocation (without ReportBatchItemFailures) halves the
+ * concurrency the pollers may use, at most once per `concurrencyStepMs` however many invocations of a wave fail (AWS:
+ * "gradually backs off"), and it then grows back at the scale-up rate (+300 per minute).
  */
-export const LAMBDA_BACKOFF = { throttleRetryFirstMs: 1000, throttleRetryCapMs: 30_000, concurrencyFactor: 0.5 };
+export const LAMBDA_BACKOFF = { throttleRetryFirstMs: 1000, throttleRetryCapMs: 30_000, concurrencyFactor: 0.5, concurrencyStepMs: 10_000 };
+
+/** Lambda's error for a mapping whose function may run longer than its queue hides a message (services-sqs-configure). */
+export function checkVisibilityAgainstTimeout(functionName: string, functionTimeoutSeconds: number, visibilityTimeoutSeconds: number): string | undefined {
+    return functionTimeoutSeconds > visibilityTimeoutSeconds
+        ? `${functionName}: Invalid request provided: Queue visibility timeout: ${visibilityTimeoutSeconds} seconds is less than Function timeout: ${functionTimeoutSeconds} seconds (Lambda validates it when a mapping is created or updated)`
+        : undefined;
+}
+
+/**
+ * The function's invocation metrics as Lambda sends them ("Types of metrics for Lambda functions", dimension
+ * FunctionName): "binary indicators of the outcome" of each invocation, sent when it finishes ("When your function
+ * finishes processing an event, Lambda sends metrics about the invocation") and timestamped when it was invoked ("The
+ * timestamp on a metric reflects when the function was invoked"): Invocations 1, Errors 0 or 1, Throttles 0; a throttled
+ * request sends Throttles 1 when it is refused. A minute without invocations has no datapoint.
+ */
+export class LambdaMetrics {
+    private readonly invocations: MetricSeries;
+    private readonly errors: MetricSeries;
+    private readonly throttles: MetricSeries;
+
+    constructor(cloudwatch: CloudWatch, functionName: string) {
+        const dims = { FunctionName: functionName };
+        this.invocations = cloudwatch.metric("AWS/Lambda", "Invocations", dims);
+        this.errors = cloudwatch.metric("AWS/Lambda", "Errors", dims);
+        this.throttles = cloudwatch.metric("AWS/Lambda", "Throttles", dims);
+    }
+
+    /** An invocation started at `invokedAt` finished (or was stopped at its timeout) at `finishedAt`. */
+    invoked(invokedAt: number, finishedAt: number, error: boolean): void {
+        this.invocations.put(1, invokedAt, finishedAt);
+        this.errors.put(error ? 1 : 0, invokedAt, finishedAt);
+        this.throttles.put(0, invokedAt, finishedAt);
+    }
+
+    throttled(at: number): void {
+        this.throttles.put(1, at, at);
+    }
+}
 
 export interface EsmOptions {
     functionName: string;
@@ -63,6 +105,8 @@ export interface EsmOptions {
     reservedConcurrency?: number;
     /** Virtual time an invocation takes besides what the handler sleeps (start-up, the SQS calls). */
     overheadMs?: number;
+    /** The run's CloudWatch: the function sends its metrics there. */
+    cloudwatch?: CloudWatch;
 }
 
 export type Outcome = "success" | "partial" | "error" | "timeout" | "invalid-response" | "throttled";
@@ -82,12 +126,8 @@ export interface EsmStats {
     maxConcurrent: number;
 }
 
-/** A Lambda metric the simulated function publishes, and the virtual time its datapoint belongs to. */
-export type LambdaMetricSink = (metricName: "Errors" | "Throttles", at: number) => void;
-
 export class EventSourceMapping {
-    /** Publishes the function's CloudWatch metrics (set by the lab's alarm board). */
-    onMetric: LambdaMetricSink | undefined;
+    private readonly metrics: LambdaMetrics | undefined;
     private active = 0;
     private wakeAt: number | undefined;
     private pollScheduled = false;
@@ -109,6 +149,10 @@ export class EventSourceMapping {
         this.environments = new Environments(handler);
         if (queue.fifo && options.batchSize > 10) throw new Error(`${options.functionName}: a FIFO event source takes batches of at most 10`);
         if (options.batchSize > 10 && options.maximumBatchingWindowSeconds < 1) throw new Error(`${options.functionName}: batchSize > 10 needs a batching window of at least 1 s`);
+        const refused = checkVisibilityAgainstTimeout(options.functionName, options.functionTimeoutSeconds, queue.options.visibilityTimeoutSeconds);
+        if (refused) throw new Error(refused);
+        if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
+        queue.polled();
         queue.onArrival(() => this.schedulePoll());
     }
 
@@ -125,8 +169,12 @@ export class EventSourceMapping {
         return Math.min(cap, grown, backedOff);
     }
 
-    /** Lambda reduces the concurrency allocated to the mapping (throttles; failed invocations without ReportBatchItemFailures). */
+    /**
+     * Lambda reduces the concurrency allocated to the mapping (throttles; failed invocations without
+     * ReportBatchItemFailures): one step at most every LAMBDA_BACKOFF.concurrencyStepMs, not one per failed invocation.
+     */
     private backOff(): void {
+        if (this.backoff && this.clock.now - this.backoff.at < LAMBDA_BACKOFF.concurrencyStepMs) return;
         const to = Math.max(1, Math.floor(this.concurrencyLimit * LAMBDA_BACKOFF.concurrencyFactor));
         this.backoff = { to, at: this.clock.now };
         this.stats.lowestBackoff = Math.min(this.stats.lowestBackoff ?? Infinity, to);
@@ -176,7 +224,7 @@ export class EventSourceMapping {
             // Throttled: the batch was received (the receive counts); Lambda retries it until the messages' visibility
             // timeout runs out, then they return to the queue.
             this.stats.byOutcome.throttled++;
-            this.onMetric?.("Throttles", this.clock.now);
+            this.metrics?.throttled(this.clock.now);
             this.backOff();
             const delay = Math.min(LAMBDA_BACKOFF.throttleRetryCapMs, LAMBDA_BACKOFF.throttleRetryFirstMs * 2 ** throttleRetry);
             const invisibleUntil = Math.min(...batch.map((m) => m.visibleAt));
@@ -209,7 +257,7 @@ export class EventSourceMapping {
             this.stats.byOutcome[outcome.outcome]++;
             this.stats.recordsReturned += outcome.returned;
             // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
-            if (outcome.outcome === "error" || outcome.outcome === "timeout") this.onMetric?.("Errors", started);
+            this.metrics?.invoked(started, this.clock.now, outcome.outcome === "error" || outcome.outcome === "timeout");
             const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
             if (failed && !this.options.reportBatchItemFailures) this.backOff();
             this.active--;

@@ -4,9 +4,10 @@
 // target's maximumRetryAttempts or maximumEventAgeInSeconds is reached; a non-retriable one (the target's policy
 // refuses EventBridge, the resource does not exist) is not retried. Then the event goes to the target's DLQ with
 // the reason in its attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION,
-// RETRY_ATTEMPTS), or is dropped if the target has none.
+// RETRY_ATTEMPTS), or is dropped if the target has none. Each rule sends its CloudWatch metrics (RuleMetrics).
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
+import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
@@ -65,18 +66,41 @@ export interface TargetStats {
     dropped: number;
 }
 
-/** An EventBridge metric of the target's rule ("Monitoring Amazon EventBridge"), published when it happens. */
-export type EventBridgeMetricSink = (metricName: "InvocationAttempts" | "RetryInvocationAttempts" | "FailedInvocations" | "InvocationsSentToDlq") => void;
+/**
+ * Which dimensions EventBridge sends a custom bus's rule metrics with. "Monitoring Amazon EventBridge" says "Metrics
+ * that specify both the EventBusName and RuleName dimensions refer to a custom event bus" while its table lists
+ * FailedInvocations and InvocationsSentToDlq with RuleName only. The lab sends both dimensions by default (the text);
+ * the stack's rule alarms read both series, so their times do not depend on the reading (a test runs both).
+ */
+export type RuleMetricDimensions = "EventBusName,RuleName" | "RuleName";
+export const EVENTBRIDGE_RULE_METRIC_DIMENSIONS: RuleMetricDimensions = "EventBusName,RuleName";
+
+type RuleMetricName = "Invocations" | "InvocationAttempts" | "SuccessfulInvocationAttempts" | "RetryInvocationAttempts" | "FailedInvocations" | "InvocationsSentToDlq";
+
+/**
+ * A rule's metrics ("Monitoring Amazon EventBridge"), sent when they happen: FailedInvocations, InvocationsSentToDlq
+ * and RetryInvocationAttempts "only ... if it isn't zero" (so a quiet minute has no datapoint), InvocationAttempts per
+ * attempt, Invocations once per event when it succeeds or fails for good (not per retry).
+ */
+class RuleMetrics {
+    private readonly series = new Map<RuleMetricName, MetricSeries>();
+
+    constructor(private readonly cloudwatch: CloudWatch, private readonly dimensions: Record<string, string>) {}
+
+    send(metricName: RuleMetricName, at: number): void {
+        let s = this.series.get(metricName);
+        if (!s) this.series.set(metricName, (s = this.cloudwatch.metric("AWS/Events", metricName, this.dimensions)));
+        s.put(1, at);
+    }
+}
 
 export class SimTarget {
-    /** Publishes the rule's CloudWatch metrics (set by the lab's alarm board). */
-    onMetric: EventBridgeMetricSink | undefined;
     readonly stats: TargetStats = { attempts: 0, delivered: 0, retries: 0, deadLettered: 0, dropped: 0 };
     private readonly waiting = new Set<BusEvent>();
     /** Per event: attempts made and when it left the retry loop (virtual ms). */
     readonly journeys = new Map<string, { attempts: number; endedAt?: number; outcome?: "delivered" | "dead-lettered" | "dropped" }>();
 
-    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly ruleArn: string, readonly options: TargetOptions) {}
+    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly ruleArn: string, readonly options: TargetOptions, private readonly metrics?: RuleMetrics) {}
 
     /** Events waiting for a retry. */
     get pending(): BusEvent[] {
@@ -93,10 +117,15 @@ export class SimTarget {
         const journey = this.journeys.get(event.id)!;
         journey.attempts++;
         this.stats.attempts++;
-        this.onMetric?.("InvocationAttempts");
-        if (retries > 0) this.onMetric?.("RetryInvocationAttempts");
+        const now = this.clock.now;
+        this.metrics?.send("InvocationAttempts", now);
+        if (retries > 0) this.metrics?.send("RetryInvocationAttempts", now);
         const result = this.options.deliver(event);
-        if (result === "ok") return this.end(event, journey, "delivered");
+        if (result === "ok") {
+            this.metrics?.send("SuccessfulInvocationAttempts", now);
+            this.metrics?.send("Invocations", now);
+            return this.end(event, journey, "delivered");
+        }
         const ageMs = this.clock.now - arrivedAt;
         const backoff = Math.min(EVENTBRIDGE_BACKOFF.capMs, EVENTBRIDGE_BACKOFF.firstMs * 2 ** retries);
         const delay = Math.round(backoff * (1 - EVENTBRIDGE_BACKOFF.jitter * this.random()));
@@ -111,10 +140,11 @@ export class SimTarget {
             return;
         }
         // FailedInvocations: "invocations that failed permanently"; counted when EventBridge gives up, DLQ or not.
-        this.onMetric?.("FailedInvocations");
+        this.metrics?.send("FailedInvocations", now);
+        this.metrics?.send("Invocations", now);
         const dlq = this.options.deadLetter;
         if (!dlq) return this.end(event, journey, "dropped");
-        this.onMetric?.("InvocationsSentToDlq");
+        this.metrics?.send("InvocationsSentToDlq", now);
         // The DLQ message is the event, with why it failed (EventBridge user guide, "Using dead-letter queues").
         const attributes: SQSMessageAttributes = {
             RULE_ARN: stringAttribute(this.ruleArn),
@@ -149,13 +179,16 @@ export class SimEventBus {
     private ids = 0;
     readonly counts = { put: 0, matchedNoRule: 0 };
 
-    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string) {}
+    constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string,
+        private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions } = {}) {}
 
     /** PutRule + PutTargets. The pattern is validated as EventBridge validates it. */
     addRule(name: string, pattern: EventPattern | string, targets: TargetOptions[]): SimRule {
         const arn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${this.name}/${name}`;
         const rule: SimRule = { name, arn, pattern: parseEventPattern(pattern), targets: [], matched: 0 };
-        rule.targets = targets.map((t) => new SimTarget(this.clock, this.random, arn, t));
+        const { cloudwatch, ruleMetricDimensions = EVENTBRIDGE_RULE_METRIC_DIMENSIONS } = this.options;
+        const metrics = cloudwatch && new RuleMetrics(cloudwatch, ruleMetricDimensions === "RuleName" ? { RuleName: name } : { EventBusName: this.name, RuleName: name });
+        rule.targets = targets.map((t) => new SimTarget(this.clock, this.random, arn, t, metrics));
         this.rules.push(rule);
         return rule;
     }

@@ -5,8 +5,10 @@
 // delivery policy for AWS managed endpoints (3 immediate retries, 2 at 1 s, 10 backing off from 1 s to 20 s, then
 // 100,000 at 20 s: 100,015 retries over about 23 days, jittered); a client-side error (the queue is gone, its policy
 // refuses SNS) is not retried. Then the message goes to the subscription's DLQ (redrive policy) or is discarded.
+// The topic sends its CloudWatch metrics (TopicMetrics).
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
+import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
 import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS, SNS_MAX_MESSAGE_BYTES_CEILING } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
@@ -52,8 +54,36 @@ export interface PublishInput {
     MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
 }
 
-/** A topic metric ("Monitoring Amazon SNS topics using CloudWatch"), published when it happens. */
-export type SnsMetricSink = (metricName: "NumberOfMessagesPublished" | "NumberOfNotificationsDelivered" | "NumberOfNotificationsFilteredOut" | "NumberOfNotificationsFailed") => void;
+/**
+ * Whether NumberOfNotificationsFilteredOut counts MessageBody-scope rejections too. "Monitoring Amazon SNS topics using
+ * CloudWatch" defines it as messages "rejected by subscription filter policies. A filter policy rejects a message when
+ * the message attributes don't match the policy attributes", beside -MessageAttributes and -MessageBody. The lab counts
+ * both scopes in the total by default; the stack's deliveries-lagging alarm is right under either reading (a test runs
+ * both).
+ */
+export const SNS_FILTERED_OUT_TOTAL_COUNTS_BODY = true;
+
+type TopicMetricName = "NumberOfMessagesPublished" | "NumberOfNotificationsDelivered" | "NumberOfNotificationsFailed" | "NumberOfNotificationsFilteredOut"
+    | "NumberOfNotificationsFilteredOut-MessageAttributes" | "NumberOfNotificationsFilteredOut-MessageBody";
+
+/** A topic's metrics (dimension TopicName), sent when they happen: a minute with none of one has no datapoint of it. */
+class TopicMetrics {
+    private readonly series = new Map<TopicMetricName, MetricSeries>();
+
+    constructor(private readonly cloudwatch: CloudWatch, private readonly dimensions: Record<string, string>, private readonly totalCountsBody: boolean) {}
+
+    send(metricName: TopicMetricName, at: number): void {
+        let s = this.series.get(metricName);
+        if (!s) this.series.set(metricName, (s = this.cloudwatch.metric("AWS/SNS", metricName, this.dimensions)));
+        s.put(1, at);
+    }
+
+    filteredOut(scope: FilterPolicyScope | undefined, at: number): void {
+        const body = scope === "MessageBody";
+        this.send(body ? "NumberOfNotificationsFilteredOut-MessageBody" : "NumberOfNotificationsFilteredOut-MessageAttributes", at);
+        if (!body || this.totalCountsBody) this.send("NumberOfNotificationsFilteredOut", at);
+    }
+}
 
 export class SimSubscription {
     readonly arn: string;
@@ -78,7 +108,7 @@ export class SimSubscription {
         for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) attributes[name] = { Type: a.DataType as SnsAttribute["Type"], Value: a.StringValue ?? "" };
         if (this.policy && !matchesFilterPolicy(this.policy, { attributes, body: input.Message }, this.options.filterPolicyScope)) {
             this.counts.filteredOut++;
-            this.topic.onMetric?.("NumberOfNotificationsFilteredOut");
+            this.topic.metrics?.filteredOut(this.options.filterPolicyScope, this.clock.now);
             this.onFiltered?.(input.Message);
             return;
         }
@@ -99,7 +129,7 @@ export class SimSubscription {
             this.retrying.delete(body);
             this.options.queue.send(body, { attributes });
             this.counts.delivered++;
-            this.topic.onMetric?.("NumberOfNotificationsDelivered");
+            this.topic.metrics?.send("NumberOfNotificationsDelivered", this.clock.now);
             return;
         }
         // "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error."
@@ -108,7 +138,7 @@ export class SimSubscription {
         const delay = next === undefined || next === 0 ? next : Math.round(next * (1 - SNS_RETRY_JITTER * this.random()));
         if (delay === undefined) {
             // For SQS endpoints NumberOfNotificationsFailed "increments by 1 when Amazon SNS stops attempting message deliveries".
-            this.topic.onMetric?.("NumberOfNotificationsFailed");
+            this.topic.metrics?.send("NumberOfNotificationsFailed", this.clock.now);
             this.retrying.delete(body);
             const dlq = this.options.deadLetter;
             // The DLQ copy of a message the queue refused for its attributes keeps the body only (AWS does not say: an
@@ -159,8 +189,8 @@ function toSqsAttributes(input: PublishInput): SQSMessageAttributes {
 }
 
 export class SimTopic {
-    /** Publishes the topic's CloudWatch metrics (set by the lab's alarm board). */
-    onMetric: SnsMetricSink | undefined;
+    /** @internal The topic's CloudWatch metrics, which its subscriptions send to as well. */
+    readonly metrics: TopicMetrics | undefined;
     readonly arn: string;
     readonly subscriptions: SimSubscription[] = [];
     private ids = 0;
@@ -169,12 +199,13 @@ export class SimTopic {
     /** The topic's MaximumMessageSize: body and attributes (name, type, value) of one message, and of a PublishBatch. */
     readonly maximumMessageSize: number;
 
-    constructor(private readonly clock: VirtualClock, readonly name: string, options: { maximumMessageSize?: number } = {}) {
+    constructor(private readonly clock: VirtualClock, readonly name: string, options: { maximumMessageSize?: number; cloudwatch?: CloudWatch; filteredOutTotalCountsBody?: boolean } = {}) {
         this.arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
         this.maximumMessageSize = options.maximumMessageSize ?? SNS_DEFAULT_MAX_MESSAGE_BYTES;
         if (!Number.isInteger(this.maximumMessageSize) || this.maximumMessageSize < 1024 || this.maximumMessageSize > SNS_MAX_MESSAGE_BYTES_CEILING) {
             throw new ServiceRefusal("InvalidParameterException", `Invalid parameter: MaximumMessageSize ${this.maximumMessageSize}: valid values are 1024 to ${SNS_MAX_MESSAGE_BYTES_CEILING}`);
         }
+        if (options.cloudwatch) this.metrics = new TopicMetrics(options.cloudwatch, { TopicName: name }, options.filteredOutTotalCountsBody ?? SNS_FILTERED_OUT_TOTAL_COUNTS_BODY);
     }
 
     /** Subscribe with a filter policy validated as SNS validates it. */
@@ -212,7 +243,7 @@ export class SimTopic {
         if (refused) throw refused;
         const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
-        this.onMetric?.("NumberOfMessagesPublished");
+        this.metrics?.send("NumberOfMessagesPublished", this.clock.now);
         const before = this.subscriptions.map((s) => s.counts.matched);
         for (const subscription of this.subscriptions) subscription.offer(messageId, input);
         if (this.subscriptions.every((s, i) => s.counts.matched === before[i])) this.counts.matchedNoSubscription++;

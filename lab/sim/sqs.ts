@@ -4,10 +4,13 @@
 // (a standard DLQ keeps the original enqueue time); retention deletes old messages; standard queues deliver at
 // least once (optional duplicate deliveries); FIFO queues deliver a message group in order, lock the group while
 // a message of it is in flight, and drop a send whose deduplication ID was seen in the last 5 minutes.
+// It sends its CloudWatch metrics as SQS does (QueueMetrics, below): gauges once a minute, only while the queue is
+// active, and resumed late when an idle queue becomes active again.
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
+import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
 
 export const REGION = "us-east-1";
@@ -20,6 +23,18 @@ export const DEFAULT_RETENTION_SECONDS = 345_600;
 /** Receives after which a standard queue's message stops counting in ApproximateAgeOfOldestMessage ("three or more times"). */
 export const AGE_METRIC_RECEIVE_THRESHOLD = 3;
 
+/**
+ * "CloudWatch considers a queue to be active for up to six hours if it contains any messages or if any action
+ * accesses it" (Monitoring Amazon SQS queues using CloudWatch): an empty queue nobody calls for six hours sends no
+ * metrics. A queue an event source mapping polls is always accessed (its pollers call ReceiveMessage); a DLQ is not.
+ */
+export const SQS_INACTIVE_AFTER_MS = 6 * 3600 * 1000;
+/**
+ * Assumption: metrics of a queue "activated from an inactive state" arrive 15 minutes late, the upper bound of AWS's
+ * "a delay of up to 15 minutes" (same page). Every lab run starts with its unpolled queues idle for longer than six
+ * hours, as a healthy stack's DLQs are: their first message is seen by CloudWatch 15 minutes after it arrives.
+ */
+export const SQS_METRICS_RESUME_DELAY_MS = 15 * 60 * 1000;
 const EMPTY: SQSMessageAttributes = {};
 const NO_ATTRIBUTES = {};
 
@@ -65,6 +80,8 @@ export interface SimQueueOptions {
     /** The probability that a delete with a stale receipt handle deletes the message anyway (AWS: "might not be deleted"). */
     staleDeleteRate?: number;
     random?: () => number;
+    /** The run's CloudWatch: the queue sends its metrics there (dimension QueueName). */
+    cloudwatch?: CloudWatch;
     /** The queue's MaximumMessageSize, body and attributes counted: 1,024–1,048,576 bytes, SQS's default 1,048,576. */
     maximumMessageSize?: number;
 }
@@ -123,6 +140,7 @@ export class SimQueue {
     private readonly deduplication = new Map<string, { until: number; messageId: string }>();
     private sequence = 0;
     private listeners: (() => void)[] = [];
+    private readonly metrics: QueueMetrics | undefined;
 
     constructor(private readonly clock: VirtualClock, readonly options: SimQueueOptions) {
         this.fifo = options.fifo !== undefined;
@@ -134,6 +152,21 @@ export class SimQueue {
         }
         this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
+        if (options.cloudwatch) this.metrics = new QueueMetrics(options.cloudwatch, this, clock);
+    }
+
+    /** An event source mapping polls the queue from now on: its pollers' ReceiveMessage calls keep it active. */
+    polled(): void {
+        this.metrics?.polled();
+    }
+
+    /**
+     * SetQueueAttributes VisibilityTimeout. SQS does not know which Lambda mappings read the queue: Lambda checks the
+     * visibility timeout against the function timeout only when a mapping is created or updated.
+     */
+    setVisibilityTimeout(seconds: number): void {
+        this.metrics?.action(this.clock.now);
+        this.options.visibilityTimeoutSeconds = seconds;
     }
 
     /** Called (synchronously) after every message that becomes available by a send or a move from a source queue. */
@@ -149,6 +182,7 @@ export class SimQueue {
 
     /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses. */
     send(body: string, options: SendOptions = {}): string {
+        this.metrics?.action(this.clock.now);
         const refused = this.refusal(body, options.attributes);
         if (refused) throw refused;
         let deduplicationId: string | undefined;
@@ -166,6 +200,7 @@ export class SimQueue {
         const messageId = messageIdFor(this.options.name, ++this.sequence);
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
+        this.metrics?.count("sent", 1);
         this.enqueue({
             messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
             visibleAt: this.clock.now, generation: 0, state: READY,
@@ -176,7 +211,13 @@ export class SimQueue {
 
     /** ReceiveMessage: up to `max` messages, each hidden for the visibility timeout; redrives and expires on the way. */
     receive(max: number): SimMessage[] {
-        return this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
+        if (this.metrics) {
+            this.metrics.action(this.clock.now);
+            if (this.fifo) this.metrics.visibleNow(this.visible);
+        }
+        const got = this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
+        if (got.length > 0) this.metrics?.count("received", got.length);
+        return got;
     }
 
     /**
@@ -186,6 +227,12 @@ export class SimQueue {
      * (an assumption, default 0.5) from the seeded random source. Returns whether the message is gone.
      */
     delete(receipt: string): boolean {
+        // NumberOfMessagesDeleted counts "every successful deletion operation that uses a valid receipt handle, including
+        // duplicate deletions": a message received twice and deleted by both receivers counts twice.
+        if (this.metrics) {
+            this.metrics.action(this.clock.now);
+            this.metrics.count("deleted", 1);
+        }
         const m = this.byReceipt.get(receipt) ?? this.staleReceipt(receipt);
         if (!m) return false; // already gone (deleted, redriven or expired)
         if (m.receipt !== receipt) {
@@ -294,6 +341,7 @@ export class SimQueue {
 
     /** A message arriving from a source queue's redrive: same ID, body, attributes and (standard) enqueue time. */
     private moveIn(from: SimMessage): void {
+        this.metrics?.action(this.clock.now); // not NumberOfMessagesSent: a redrive move is not a send
         this.counts.movedIn++;
         this.enqueue({
             ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY, receipt: undefined,
@@ -316,10 +364,12 @@ export class SimQueue {
             this.ready.push(m);
             this.readyCount++;
         }
+        if (this.metrics) this.metrics.visibleNow(this.fifo ? this.visible : this.readyCount);
         for (const listener of this.listeners) listener();
     }
 
     private remove(m: SimMessage): void {
+        if (this.metrics && (this.fifo || m.receiveCount < AGE_METRIC_RECEIVE_THRESHOLD)) this.metrics.ageEnded(this.clock.now - m.arrivedAt);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!)!;
             group.splice(group.indexOf(m), 1);
@@ -335,10 +385,10 @@ export class SimQueue {
         if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
     }
 
-    /** Moves messages whose visibility timeout has passed back to the visible set. */
-    private promote(): void {
+    /** Moves messages whose visibility timeout has passed (by `now`) back to the visible set. */
+    private promote(now = this.clock.now): void {
         if (this.fifo) return;
-        const now = this.clock.now;
+        let promoted = false;
         for (let m = this.hidden.peek(); m && (m.state === GONE || m.visibleAt <= now); m = this.hidden.peek()) {
             this.hidden.pop();
             if (m.state === GONE) continue;
@@ -346,7 +396,27 @@ export class SimQueue {
             this.hiddenCount--;
             this.readyCount++;
             this.ready.push(m);
+            promoted = true;
         }
+        if (promoted) this.metrics?.visibleNow(this.readyCount);
+    }
+
+    /** @internal What the per-minute gauges read at the end of a minute (`at`): QueueMetrics calls it at each boundary. */
+    gaugesAt(at: number): { visible: number; oldestArrivedAt: number | undefined } {
+        let visible: number;
+        if (this.fifo) {
+            visible = 0;
+            for (const m of this.live.values()) if (m.visibleAt <= at) visible++;
+        } else {
+            this.promote(at); // nothing runs between now and `at`: the messages due by then are visible then
+            visible = this.readyCount;
+        }
+        let head = this.bySendTime.peek();
+        while (head && (head.state === GONE || (!this.fifo && head.receiveCount >= AGE_METRIC_RECEIVE_THRESHOLD))) {
+            this.bySendTime.shift();
+            head = this.bySendTime.peek();
+        }
+        return { visible, oldestArrivedAt: head?.arrivedAt };
     }
 
     /** Whether SQS disposes of `m` instead of delivering it: retention expired, or the redrive policy's count reached. */
@@ -368,6 +438,8 @@ export class SimQueue {
 
     private deliver(m: SimMessage): void {
         m.receiveCount++;
+        // Its third receive takes a standard queue's message out of ApproximateAgeOfOldestMessage.
+        if (this.metrics && !this.fifo && m.receiveCount === AGE_METRIC_RECEIVE_THRESHOLD) this.metrics.ageEnded(this.clock.now - m.arrivedAt);
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
         m.generation++;
@@ -456,4 +528,74 @@ export function messageIdFor(queue: string, n: number): string {
     for (let i = 0; i < queue.length; i++) h = Math.imul(h ^ queue.charCodeAt(i), 16777619);
     const hex = (h >>> 0).toString(16).padStart(8, "0");
     return `${hex}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * What a queue sends to CloudWatch ("Available CloudWatch metrics for Amazon SQS", dimension QueueName), while it is
+ * active: per minute ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (each the largest value of
+ * the minute, statistic Maximum; the age only while the queue holds a message it counts: an empty queue sends no age,
+ * not 0), and the counts NumberOfMessagesSent (not redrive moves), NumberOfMessagesReceived and NumberOfMessagesDeleted.
+ * The gauges are kept up to date by the queue's own operations and read once per minute boundary, never per clock step.
+ */
+class QueueMetrics {
+    private readonly series: Record<"visible" | "age" | "sent" | "received" | "deleted", MetricSeries>;
+    private isPolled = false;
+    /** The last API action on the queue (−∞: idle since before the run). */
+    private lastActionAt = -Infinity;
+    /** Metrics sent from now on arrive no earlier than this (an idle queue was just activated). */
+    private resumeAt = 0;
+    private visibleMax = 0;
+    /** The age (ms) of each counted message at the moment it stopped counting this minute: the minute's peaks. */
+    private ageMax = -1;
+
+    constructor(cloudwatch: CloudWatch, private readonly queue: SimQueue, private readonly clock: VirtualClock) {
+        const dims = { QueueName: queue.options.name };
+        const metric = (name: string) => cloudwatch.metric("AWS/SQS", name, dims);
+        this.series = {
+            visible: metric("ApproximateNumberOfMessagesVisible"), age: metric("ApproximateAgeOfOldestMessage"),
+            sent: metric("NumberOfMessagesSent"), received: metric("NumberOfMessagesReceived"), deleted: metric("NumberOfMessagesDeleted"),
+        };
+        cloudwatch.everyMinute((minute) => this.publish(minute));
+    }
+
+    polled(): void {
+        this.isPolled = true;
+    }
+
+    private inactive(at: number): boolean {
+        return !this.isPolled && this.queue.size === 0 && at - this.lastActionAt >= SQS_INACTIVE_AFTER_MS;
+    }
+
+    /** An API action (or a message moved in): an idle queue becomes active, its metrics delayed. */
+    action(at: number): void {
+        if (this.inactive(at)) this.resumeAt = at + SQS_METRICS_RESUME_DELAY_MS;
+        this.lastActionAt = at;
+    }
+
+    count(which: "sent" | "received" | "deleted", n: number): void {
+        const now = this.clock.now;
+        this.series[which].put(n, now, now, this.resumeAt);
+    }
+
+    visibleNow(visible: number): void {
+        if (visible > this.visibleMax) this.visibleMax = visible;
+    }
+
+    ageEnded(ageMs: number): void {
+        if (ageMs > this.ageMax) this.ageMax = ageMs;
+    }
+
+    private publish(minute: number): void {
+        const start = minute * 60_000;
+        const end = start + 60_000;
+        const { visible, oldestArrivedAt } = this.queue.gaugesAt(end);
+        const active = this.isPolled || this.queue.size > 0 || this.lastActionAt + SQS_INACTIVE_AFTER_MS > start;
+        if (active) {
+            this.series.visible.put(Math.max(this.visibleMax, visible), start, end, this.resumeAt);
+            const age = Math.max(this.ageMax, oldestArrivedAt === undefined ? -1 : end - oldestArrivedAt);
+            if (age >= 0) this.series.age.put(Math.floor(age / 1000), start, end, this.resumeAt);
+        }
+        this.visibleMax = visible;
+        this.ageMax = -1;
+    }
 }

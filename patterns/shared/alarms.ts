@@ -25,7 +25,8 @@ function dimensionsOf(subject: AlarmSubject): Record<string, pulumi.Input<string
     if ("topic" in subject) return { TopicName: subject.topic.name };
     if ("table" in subject) return { TableName: subject.table.name };
     if ("service" in subject) return { service: subject.service };
-    // EventBridge: metrics with both RuleName and EventBusName "refer to a custom event bus" (Monitoring Amazon EventBridge).
+    // EventBridge: metrics with both RuleName and EventBusName "refer to a custom event bus" (Monitoring Amazon EventBridge);
+    // the rule alarms also read the RuleName-only series the page's table lists (alarm-definitions.ts, ruleMetric).
     return { EventBusName: subject.bus.name, RuleName: subject.rule.name };
 }
 
@@ -48,12 +49,14 @@ export function alarmOn(resourceName: string, definition: AlarmDefinition, subje
     let alarm: aws.cloudwatch.MetricAlarm;
     if (definition.math) {
         const dimensions = dimensionsOf(subject);
+        // Each input carries the dimensions it names (a rule's metric with EventBusName+RuleName, and with RuleName only).
+        const pick = (names?: readonly string[]) => (names ? Object.fromEntries(names.map((n) => [n, dimensions[n]])) : dimensions);
         alarm = new aws.cloudwatch.MetricAlarm(name, {
             ...shared,
             metricQueries: [
                 ...Object.entries(definition.math.metrics).map(([id, m]) => ({
                     id,
-                    metric: { namespace: m.namespace, metricName: m.metricName, dimensions, period: definition.periodSeconds, stat: m.statistic },
+                    metric: { namespace: m.namespace, metricName: m.metricName, dimensions: pick(m.dimensions), period: definition.periodSeconds, stat: m.statistic },
                     returnData: false,
                 })),
                 { id: "value", expression: definition.math.expression, label: definition.math.label, returnData: true },
