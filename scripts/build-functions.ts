@@ -13,7 +13,7 @@ at cold start and in all. Exit status: 0 built, 1 a failure, 2 a wrong argument.
     options: {},
     async run() {
         const names = handlerNames();
-        const bundles = await Promise.all(names.map(bundleHandler));
+        const bundles = await Promise.all(names.map((name) => bundleHandler(name)));
         console.log(`${"handler".padEnd(24)} ${"cold start".padStart(10)} ${"total".padStart(10)}  folder`);
         names.forEach((name, i) => {
             const { dir, coldStartBytes, totalBytes } = bundles[i];
