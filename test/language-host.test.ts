@@ -28,7 +28,7 @@ describe("the program through Pulumi's language host, as Pulumi.yaml configures 
         assert.deepEqual(configuredRuntimeOptions(), { typescript: false, nodeargs: "--require ./scripts/register-typescript.js", packagemanager: "npm" });
     });
 
-    it("`pulumi preview` of all four patterns registers what the mock harness registers: types, names, parents, dependencies, inputs", async () => {
+    it("pulumi preview of all four patterns registers what the mock harness registers: types, names, parents, dependencies, inputs", async () => {
         const host = await runs.preview;
         assert.equal(host.exitCode, 0, explain(host));
         assert.deepEqual(host.logs.filter((l) => l.severity === "error"), []);
