@@ -9,7 +9,7 @@ import { StackDashboard } from "./patterns/shared/dashboard";
 
 function readConfig(): LabConfig {
     try {
-        return parseLabConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+        return parseLabConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
     } catch (e) {
         // RunError: the CLI prints the one-line message without a stack trace.
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);

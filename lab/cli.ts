@@ -9,7 +9,7 @@ import { timelineChart, sweepChart } from "./charts";
 import { htmlReport, ReportSweep } from "./html";
 import { docsTable, formatReport } from "./report";
 import { checkSweep, movingMeasures, parseVary, runSweep, sweepTable, sweepTableMarkdown, sweepValues } from "./sweep";
-import { CURATED_SWEEPS, CuratedSweep } from "./sweeps";
+import { CURATED_SWEEPS, CuratedSweep, SweepReference } from "./sweeps";
 import { Command, integerOption, runCommand, UsageError, Values } from "../scripts/cli";
 import { DEFAULT_SEED, runScenario } from "./runner";
 import { allowedKeys, LabInputError, resolve, Scenario, ScenarioResult } from "./scenario";
@@ -56,6 +56,7 @@ interface SweepJob {
     sets: Record<string, string>;
     measures?: string[];
     pattern?: ToggleKey;
+    references?: readonly SweepReference[];
 }
 
 interface SweepArgs {
@@ -157,7 +158,7 @@ function parseSets(values: Values): Record<string, string> {
 export function curatedJob(c: CuratedSweep): SweepJob {
     const scenario = SCENARIOS.find((sc) => sc.name === c.scenario)!;
     const vary = sweepValues(scenario, parseVary(c.vary));
-    return { name: c.name, title: c.title, paragraph: c.paragraph, scenario, key: vary.key, values: vary.values, seeds: c.seeds, sets: c.sets, measures: c.measures, pattern: c.pattern };
+    return { name: c.name, title: c.title, paragraph: c.paragraph, scenario, key: vary.key, values: vary.values, seeds: c.seeds, sets: c.sets, measures: c.measures, pattern: c.pattern, references: c.references };
 }
 
 /** `sweep …`: every point of every sweep is validated before anything runs. */
@@ -239,7 +240,7 @@ async function runSweeps(jobs: SweepJob[]): Promise<ReportSweep[]> {
         console.log(sweepTable(result, measures).split("\n").map((l) => `   ${l}`).join("\n"));
         if (job.paragraph) console.log(`\n   ${job.paragraph}`);
         console.log("");
-        done.push({ name: job.name, title: job.title, paragraph: job.paragraph, result, measures, svg: await sweepChart({ title: job.title, scenario: job.scenario.name, key: job.key, points: result.points }, measures) });
+        done.push({ name: job.name, title: job.title, paragraph: job.paragraph, result, measures, svg: await sweepChart({ title: job.title, scenario: job.scenario.name, key: job.key, points: result.points, references: job.references }, measures) });
     }
     return done;
 }

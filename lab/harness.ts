@@ -1,5 +1,5 @@
 // What every scenario run shares: virtual time with Date following it, a seeded random source, quiet Powertools,
-// a timeline sampled on a fixed grid, and the conservation ledger.
+// a timeline aggregated into buckets that keep their extremes, and the conservation ledger.
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as FakeTimers from "@sinonjs/fake-timers";
@@ -8,7 +8,7 @@ import { AlarmBoard } from "./alarms";
 import { CloudWatch } from "./sim/cloudwatch";
 import { LAB_EPOCH, seededRandom, VirtualClock } from "./sim/clock";
 
-/** Points on each timeline: enough for a smooth SVG, few enough for a small JSON. */
+/** Buckets on each timeline: enough for a smooth SVG, few enough for a small JSON. */
 export const TIMELINE_POINTS = 240;
 
 /** What a series counts: the chart draws one panel per unit, so unlike quantities never share an axis. */
@@ -17,41 +17,83 @@ export type SeriesUnit = "messages" | "events" | "invocations" | "seconds" | "si
 export interface Series {
     name: string;
     unit: SeriesUnit;
-    values: number[];
+    /** The largest value the gauge held in each bucket (bucket i starts at i × stepSeconds): a spike shorter than a bucket still shows. */
+    max: number[];
+    /** The smallest value it held in each bucket. */
+    min: number[];
 }
 
 export interface Timeline {
     stepSeconds: number;
+    /** The end of the last bucket: the run's horizon. */
+    horizonSeconds: number;
     series: Series[];
 }
 
-/** Samples named gauges on a fixed grid of virtual time; the state between two events is the state after the first. */
+/**
+ * Aggregates named gauges into buckets of virtual time, keeping each bucket's extremes. The gauges are read every
+ * time virtual time moves (the state between two events is the state after the first, as CloudWatch's gauges are
+ * read), so a state that lasts from one event to the next, however short, reaches its bucket's max and min: sampling
+ * on the grid alone showed one of a poison message's five invocations.
+ */
 export class TimelineRecorder {
-    private readonly gauges: { name: string; unit: SeriesUnit; read: () => number; values: number[] }[] = [];
-    private next = 0;
+    private readonly gauges: { name: string; unit: SeriesUnit; read: () => number; max: number[]; min: number[] }[] = [];
+    /** The first bucket not yet complete. */
+    private open = 0;
+    private started = false;
     readonly stepMs: number;
+    readonly buckets: number;
 
     constructor(readonly horizonMs: number) {
         this.stepMs = Math.max(1, Math.ceil(horizonMs / TIMELINE_POINTS));
+        this.buckets = Math.max(1, Math.ceil(horizonMs / this.stepMs));
     }
 
     gauge(name: string, read: () => number, unit: SeriesUnit = "messages"): void {
-        this.gauges.push({ name, unit, read, values: [] });
+        if (this.started) throw new Error(`timeline gauge ${JSON.stringify(name)}: register gauges before the clock runs`);
+        this.gauges.push({ name, unit, read, max: [], min: [] });
     }
 
-    /** Samples every grid point in [from, to): nothing changes between events. */
-    advance(to: number): void {
-        while (this.next < to && this.next <= this.horizonMs) this.sample();
+    /** Virtual time moves from `from` to `to`: the gauges' values now are the state on [from, to). */
+    advance(_from: number, to: number): void {
+        this.started = true;
+        if (this.gauges.length === 0 || this.open >= this.buckets) return;
+        const last = Math.min(this.buckets - 1, Math.ceil(to / this.stepMs) - 1);
+        if (last < this.open) return;
+        const values = this.gauges.map((g) => g.read());
+        while (this.open <= last) {
+            this.fold(this.open, values);
+            if ((this.open + 1) * this.stepMs > to) break; // the bucket goes on past `to`
+            this.open++;
+        }
     }
 
+    /** Buckets the clock never reached hold the state it stopped in. */
     finish(): Timeline {
-        while (this.next <= this.horizonMs) this.sample();
-        return { stepSeconds: this.stepMs / 1000, series: this.gauges.map((g) => ({ name: g.name, unit: g.unit, values: g.values })) };
+        this.started = true;
+        if (this.gauges.length > 0 && this.open < this.buckets) {
+            const values = this.gauges.map((g) => g.read());
+            for (let b = this.open; b < this.buckets; b++) if (this.gauges[0].max.length <= b) this.fold(b, values);
+            this.open = this.buckets;
+        }
+        return {
+            stepSeconds: this.stepMs / 1000,
+            horizonSeconds: this.horizonMs / 1000,
+            series: this.gauges.map((g) => ({ name: g.name, unit: g.unit, max: g.max, min: g.min })),
+        };
     }
 
-    private sample(): void {
-        for (const g of this.gauges) g.values.push(g.read());
-        this.next += this.stepMs;
+    private fold(bucket: number, values: number[]): void {
+        this.gauges.forEach((g, i) => {
+            const v = values[i];
+            if (g.max.length === bucket) {
+                g.max.push(v);
+                g.min.push(v);
+            } else {
+                if (v > g.max[bucket]) g.max[bucket] = v;
+                if (v < g.min[bucket]) g.min[bucket] = v;
+            }
+        });
     }
 }
 
@@ -211,7 +253,7 @@ export class LabRun {
         const horizon = this.timeline.horizonMs;
         this.clock.onAdvance = (from, to) => {
             this.alarms.cloudwatch.advance(from, to);
-            this.timeline.advance(to);
+            this.timeline.advance(from, to);
             fake.setSystemTime(LAB_EPOCH + to);
             onProgress?.(Math.min(1, to / horizon));
         };

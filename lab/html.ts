@@ -17,6 +17,8 @@ export interface ReportSweep {
 
 const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
+// The report uses the page's width: charts scale to the content width (their SVGs carry a viewBox), prose keeps a
+// readable measure, and print gives each section its own page with charts no wider than the paper.
 const STYLE = `
 :root { --ink: #1d2733; --muted: #5b6775; --line: #d9dee4; --ok: #2e7d32; --bad: #b8231f; --fault: #fbe9e9; }
 * { box-sizing: border-box; }
@@ -24,8 +26,9 @@ body { margin: 0; font: 15px/1.5 Helvetica, Arial, sans-serif; color: var(--ink)
 header { background: #1d2733; color: #fff; padding: 20px 32px; }
 header h1 { margin: 0 0 4px; font-size: 24px; }
 header p { margin: 0; color: #c9d1da; }
-main { max-width: 1040px; margin: 0 auto; padding: 16px 24px 48px; }
+main { max-width: 1600px; margin: 0 auto; padding: 16px 24px 48px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 16px 20px; margin: 16px 0; }
+section > p, section > ul { max-width: 110ch; }
 h2 { font-size: 19px; margin: 0 0 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
@@ -35,11 +38,22 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nowrap { white-space: nowrap; }
 .ok { color: var(--ok); } .bad { color: var(--bad); font-weight: 600; }
 .tag { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; background: #e8edf2; color: var(--muted); }
-.chart { margin: 12px 0 0; overflow-x: auto; }
-.chart svg { max-width: 100%; height: auto; display: block; }
+.chart { margin: 12px 0 0; }
+.chart svg { width: 100%; height: auto; display: block; }
 nav a { margin-right: 10px; white-space: nowrap; }
 .rule { color: var(--muted); font-size: 14px; }
-@media print { body { background: #fff; } header { background: #fff; color: #000; } header p { color: #333; } section { break-inside: avoid-page; page-break-before: always; border: none; } section.summary { page-break-before: auto; } }
+@page { margin: 14mm 12mm; }
+@media print {
+  body { background: #fff; font-size: 11pt; }
+  header { background: #fff; color: #000; padding: 0 0 8px; } header p { color: #333; }
+  main { max-width: none; padding: 0; }
+  section { break-inside: auto; page-break-before: always; border: none; padding: 0; margin: 0; }
+  section.summary { page-break-before: auto; }
+  .chart { break-inside: avoid; page-break-inside: avoid; }
+  .chart svg { max-height: 240mm; }
+  table { font-size: 9pt; } tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
 `;
 
 function detectionCell(r: ScenarioResult): string {
@@ -69,12 +83,19 @@ ${rows}
 </tbody></table>${sweepLinks}</section>`;
 }
 
+/** When an alarm was in ALARM: every span, as the chart's event strip draws them. */
+function alarmState(a: ScenarioResult["alarms"][number]): string {
+    if (a.inAlarm.length === 0) return `<span class="ok">stays OK</span>`;
+    const span = (s: { fromSeconds: number; toSeconds: number | null }) => `${esc(formatDuration(s.fromSeconds))}${s.toSeconds === null ? "" : `, OK at ${esc(formatDuration(s.toSeconds))}`}`;
+    const [first, ...again] = a.inAlarm;
+    return `<span class="bad">ALARM at ${span(first)}</span>${again.length === 0 ? "" : `; ALARM again at ${again.map(span).join("; at ")}`}`;
+}
+
 function scenarioSection(r: ScenarioResult, svg: string): string {
     const params = Object.entries(r.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const measures = Object.entries(r.measures).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const expectations = r.expectations.map((e) => `<li class="${e.holds ? "ok" : "bad"}">${e.holds ? "✔" : "✘"} ${esc(e.claim)}</li>`).join("");
-    const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td>`
-        + `<td>${a.firstAlarmSeconds === null ? `<span class="ok">stays OK</span>` : `<span class="bad">ALARM at ${esc(formatDuration(a.firstAlarmSeconds))}</span>${a.okSeconds === null ? "" : `, OK at ${esc(formatDuration(a.okSeconds))}`}`}</td></tr>`).join("");
+    const alarms = r.alarms.map((a) => `<tr><td>${esc(a.name)}</td><td>${esc(a.namespace)} ${esc(a.metricName ?? "metric math")}</td><td>${alarmState(a)}</td></tr>`).join("");
     return `<section id="${esc(r.scenario)}">
 <h2>${esc(r.title)}</h2>
 <p><span class="tag">${esc(r.scenario)}</span> <span class="tag">pattern ${esc(r.pattern)}</span> <span class="tag">seed ${esc(r.seed)}</span> <span class="tag">${esc(formatDuration(r.virtualSeconds))} virtual</span></p>

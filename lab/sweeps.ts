@@ -2,6 +2,12 @@
 // sweep --curated` runs them; `--write-docs` puts each, with its paragraph and chart, in its pattern's README.
 import type { ToggleKey } from "../patterns/config";
 
+/** A value of the knob the paragraph talks about (a processing time, a retry budget, AWS's recommendation): a labelled rule on the chart. */
+export interface SweepReference {
+    at: number;
+    label: string;
+}
+
 export interface CuratedSweep {
     name: string;
     pattern: ToggleKey;
@@ -17,6 +23,8 @@ export interface CuratedSweep {
     measures: string[];
     /** What the curve shows and the AWS rule behind it. */
     paragraph: string;
+    /** The thresholds the paragraph talks about, drawn where they fall on the knob's axis. */
+    references?: SweepReference[];
 }
 
 export const CURATED_SWEEPS: readonly CuratedSweep[] = [
@@ -29,6 +37,7 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         seeds: 5,
         sets: {},
         measures: ["duplicates processed", "receives per message", "messages in the DLQ"],
+        references: [{ at: 45, label: "processing time 45 s" }],
         paragraph: "Processing takes 45 s. At a visibility timeout of 50 s or more every message is received once and nothing is duplicated; at 40 s and below every message becomes visible again while its first invocation still runs, and the side effect repeats: about 19 duplicates for 10 messages at 30–40 s, 28 at 20 s, and at 10 s every message burns all 5 receives and some processed messages reach the DLQ because SQS ignored their stale deletes. The curve is a cliff at the processing time, not a slope: a timeout shorter than the slowest invocation duplicates work, however slightly shorter. AWS: a message not deleted before the visibility timeout expires becomes visible again (\"Amazon SQS visibility timeout\"); for a Lambda consumer AWS recommends at least six times the function timeout (AWS Lambda developer guide, configuring a queue for an SQS event source), the project's default.",
     },
     {
@@ -51,6 +60,7 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         seeds: 1,
         sets: { outageSeconds: "600", ratePerSecond: "5" },
         measures: ["messages in the DLQ", "messages retried", "max receives of a message"],
+        references: [{ at: 1 + 600 / 180, label: "(maxReceiveCount − 1) × 180 s = the 600 s outage" }, { at: 5, label: "AWS: at least 5" }],
         paragraph: "A downstream outage of 600 s with a 180 s visibility timeout: a failing message returns every 180 s, so it survives only if maxReceiveCount × 180 s outlasts the outage. At 1 receive all 2,700 messages that failed during the outage go to the DLQ; each extra receive rescues the ones that arrived later in the outage; from 5 on (900 s of retry budget) nothing is dead-lettered and every message is processed after recovery. AWS: SQS moves a message to the DLQ when its receive count exceeds maxReceiveCount (\"Using dead-letter queues in Amazon SQS\"), and AWS recommends a maxReceiveCount of at least 5 for a Lambda event source so throttles and transient errors do not dead-letter healthy messages (AWS Lambda developer guide, configuring a queue for an SQS event source).",
     },
     {
@@ -62,6 +72,7 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         seeds: 1,
         sets: {},
         measures: ["seconds until the first DLQ arrival", "failed invocations"],
+        references: [{ at: 5, label: "AWS: at least 5" }],
         paragraph: "The other side of the same knob: a poison message is received maxReceiveCount times, one visibility timeout (180 s) apart, before SQS moves it to the DLQ — 180 s at 1, 900 s at the recommended 5, 1,440 s at 8 — and each receive is one more failed invocation. maxReceiveCount × visibility timeout is at once the longest outage a message survives (the sweep above) and the delay before a poison message reaches the DLQ and its depth alarm; the function's Errors alarm sees the failures from the first receive either way (\"Using dead-letter queues in Amazon SQS\").",
     },
     {

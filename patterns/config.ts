@@ -123,6 +123,22 @@ export interface LabConfig {
     alarmEmail?: string;
 }
 
+// Deploy-time limits of names and sizes the configuration reaches (docs/limits.md, "Deploy-time limits"; every other
+// name and size the program sets is checked against AWS's limits by test/deploy-limits.test.ts).
+/** Lambda: a function's environment variables, keys and values together, at most 4 KB ("Lambda quotas"). */
+export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
+/**
+ * businessKeyPath reaches the idempotent consumers as an environment variable: at this length their other variables
+ * (at their longest, measured by test/deploy-limits.test.ts) still fit LAMBDA_ENVIRONMENT_MAX_BYTES.
+ */
+export const BUSINESS_KEY_PATH_MAX_LENGTH = 3072;
+/** CloudWatch Logs: a log group name is 1–512 characters of a-z, A-Z, 0-9, _ - / . # (CreateLogGroup). */
+export const LOG_GROUP_NAME_MAX_LENGTH = 512;
+/** Lambda: a function name is at most 64 characters (CreateFunction), which bounds every function's logical name. */
+export const FUNCTION_NAME_MAX_LENGTH = 64;
+/** CloudWatch: a dashboard name is at most 255 characters of A–Z, a–z, 0–9, - and _ (PutDashboard). */
+export const DASHBOARD_NAME_MAX_LENGTH = 255;
+
 /** A configuration value the program cannot use. The message is one line: key, value given, what is allowed. */
 export class ConfigError extends Error {
     constructor(readonly key: string, readonly value: unknown, readonly allowed: string) {
@@ -131,12 +147,12 @@ export class ConfigError extends Error {
     }
 }
 
-type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath" };
+type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath"; maxLength: number; why: string };
 type Rules<T> = Record<keyof T, Rule>;
 
 const int = (min: number, max: number, why: string): Rule => ({ kind: "int", min, max, why });
 const bool: Rule = { kind: "bool" };
-const jmespath: Rule = { kind: "jmespath" };
+const jmespath = (maxLength: number, why: string): Rule => ({ kind: "jmespath", maxLength, why });
 
 const CONSUMER_RULES: Rules<ConsumerSettings> = {
     functionTimeoutSeconds: int(1, 900, "Lambda timeout"),
@@ -164,7 +180,7 @@ const EVENT_ROUTING_RULES: Rules<EventRoutingSettings> = {
 
 const IDEMPOTENT_CONSUMER_RULES: Rules<IdempotentConsumerSettings> = {
     ...CONSUMER_RULES,
-    businessKeyPath: jmespath,
+    businessKeyPath: jmespath(BUSINESS_KEY_PATH_MAX_LENGTH, "it is an environment variable of the consumers: Lambda allows 4 KB of them"),
     expiresAfterSeconds: int(1, 365 * 24 * 3600, "idempotency record expiry"),
 };
 
@@ -187,6 +203,7 @@ function checkValue(key: string, value: unknown, rule: Rule): number | boolean |
     if (rule.kind === "jmespath") {
         const allowed = "a non-empty JMESPath expression, e.g. \"orderId\" or \"order.id\"";
         if (typeof value !== "string" || value.trim() === "") throw new ConfigError(key, value, allowed);
+        if (value.length > rule.maxLength) throw new ConfigError(key, value, `${allowed} of at most ${rule.maxLength} characters (${rule.why})`);
         try {
             search(value, {}); // parses the expression; selecting from {} cannot fail otherwise
         } catch (error) {
@@ -314,10 +331,36 @@ export function defaultConfig(): LabConfig {
 }
 
 /**
- * Reads the project's keys out of the whole stack configuration (`pulumi.runtime.allConfig()`: "project:key" → string;
- * objects arrive as JSON). Keys of other namespaces (aws:region, …) are left to their owners.
+ * The project and stack names go into names AWS limits: every function's log group `/aws/lambda/<project>/<stack>/<function>`
+ * and the dashboard `<project>-<stack>`. Pulumi limits each name to 100 characters, which fits both; a longer pair
+ * is refused here, before any resource.
  */
-export function parseLabConfig(all: Record<string, string>, project: string = PROJECT): LabConfig {
+export function checkStackNames(project: string, stack: string): void {
+    const logGroupRoom = LOG_GROUP_NAME_MAX_LENGTH - `/aws/lambda/${project}/${stack}/`.length;
+    if (logGroupRoom < FUNCTION_NAME_MAX_LENGTH) {
+        throw new StackNameError(project, stack, `project and stack names of at most ${LOG_GROUP_NAME_MAX_LENGTH - "/aws/lambda///".length - FUNCTION_NAME_MAX_LENGTH} characters together, so /aws/lambda/<project>/<stack>/<function> fits CloudWatch Logs' ${LOG_GROUP_NAME_MAX_LENGTH}`);
+    }
+    if (`${project}-${stack}`.length > DASHBOARD_NAME_MAX_LENGTH) {
+        throw new StackNameError(project, stack, `project and stack names of at most ${DASHBOARD_NAME_MAX_LENGTH - 1} characters together, so the dashboard <project>-<stack> fits CloudWatch's ${DASHBOARD_NAME_MAX_LENGTH}`);
+    }
+}
+
+/** A project/stack name pair whose derived AWS names would not fit: one line, like a ConfigError. */
+export class StackNameError extends ConfigError {
+    constructor(project: string, stack: string, allowed: string) {
+        super("(stack)", `${project}/${stack}`, allowed);
+        this.message = `Invalid stack ${JSON.stringify(`${project}/${stack}`)}: allowed ${allowed}`;
+        this.name = "StackNameError";
+    }
+}
+
+/**
+ * Reads the project's keys out of the whole stack configuration (`pulumi.runtime.allConfig()`: "project:key" → string;
+ * objects arrive as JSON). Keys of other namespaces (aws:region, …) are left to their owners. With `stack`, also
+ * checks the names the project and stack names go into (checkStackNames).
+ */
+export function parseLabConfig(all: Record<string, string>, project: string = PROJECT, stack?: string): LabConfig {
+    if (stack !== undefined) checkStackNames(project, stack);
     const config = defaultConfig();
     const prefix = `${project}:`;
     for (const fullKey of Object.keys(all).sort()) {

@@ -8,8 +8,9 @@ export const BUILD_COMMAND: Command = {
     name: "npm run build --",
     usage: `usage: npm run build [-- --verbose]
 Type-checks, then bundles every handler under functions/ into .build/functions/<handler> as \`pulumi up\` does
-(esbuild: minified ES modules split at dynamic imports, source maps, Node 22), and prints the JavaScript each loads
-at cold start and in all. Exit status: 0 built, 1 a failure, 2 a wrong argument.`,
+(esbuild: minified ES modules split at dynamic imports, source maps of the project's own sources, Node 24: the
+nodejs24.x runtime), and prints the JavaScript each loads at cold start and in all. Exit status: 0 built, 1 a failure,
+2 a wrong argument.`,
     options: {},
     async run() {
         const names = handlerNames();

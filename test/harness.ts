@@ -158,14 +158,16 @@ function forgetProgram(): void {
 
 /**
  * Runs `index.ts` with the given project config (values that are not strings are stored as JSON, as
- * `pulumi config set --path` does) and returns everything it registered.
+ * `pulumi config set --path` does) and returns everything it registered; `project` and `stack` name the stack it
+ * runs in (default serverless-patterns-lab / test).
  */
-export async function runProgram(config: Record<string, unknown> = {}, options: { preview?: boolean } = {}): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, unknown> = {}, options: { preview?: boolean; project?: string; stack?: string } = {}): Promise<ProgramRun> {
+    const project = options.project ?? PROJECT;
     const all: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
-        all[key.includes(":") ? key : `${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        all[key.includes(":") ? key : `${project}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    await pulumi.runtime.setMocks(new RecordingMocks(options.preview ?? false), PROJECT, STACK, options.preview ?? false);
+    await pulumi.runtime.setMocks(new RecordingMocks(options.preview ?? false), project, options.stack ?? STACK, options.preview ?? false);
     pulumi.runtime.setAllConfig(all);
 
     const resources: RecordedResource[] = [];

@@ -4,11 +4,12 @@ import { strict as assert } from "assert";
 import type { SQSBatchResponse } from "aws-lambda";
 import { conservation, LabRun } from "../lab/harness";
 import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
-import { timelineChart } from "../lab/charts";
-import { docsTable } from "../lab/report";
+import { ALARM, FAULT, kindOf, LOOKS, sweepChart, timelineChart, timelineSpec } from "../lab/charts";
+import { docsTable, firstAlarm, formatDuration } from "../lab/report";
 import { findScenario, runScenario } from "../lab/runner";
 import { allowedKeys, resolve, ScenarioResult } from "../lab/scenario";
 import { SCENARIOS } from "../lab/scenarios";
+import { CURATED_SWEEPS } from "../lab/sweeps";
 import { VirtualClock } from "../lab/sim/clock";
 import { AsyncLambda } from "../lab/sim/async-lambda";
 import { EventSourceMapping } from "../lab/sim/esm";
@@ -522,5 +523,115 @@ describe("lab: inputs and outputs", () => {
         assert.ok(!updated.includes("\nold\n"));
         assert.ok(updated.endsWith("\n\nafter\n"));
         assert.equal(writeDocsBlock(updated, docsTable([r])), updated);
+    });
+});
+
+describe("lab: charts agree with the numbers beside them", () => {
+    const svgs = new Map<string, Promise<string>>();
+    const chart = (name: string) => { if (!svgs.has(name)) svgs.set(name, run(name).then(timelineChart)); return svgs.get(name)!; };
+    /** Every line a chart draws: its series, stroke colour and dash pattern (Vega labels each line with its series). */
+    const linesOf = (svg: string) => [...svg.matchAll(/<path aria-label="[^"]*series: ([^"]+)" role="graphics-symbol" aria-roledescription="line mark"[^>]* stroke="([^"]+)"[^>]* stroke-dasharray="([^"]+)"/g)]
+        .map(([, series, colour, dash]) => ({ series, colour, dash: dash.split(",").map(Number) }));
+    /** The marks a chart labels by what they stand for ("fault window", "in ALARM", "first alarm", …), with their paint. */
+    const marksOf = (svg: string, name: string) => [...svg.matchAll(new RegExp(`<(?:path|line|text) aria-label="${name}"[^>]*>`, "g"))].map(([tag]) => ({
+        fill: /fill="([^"]+)"/.exec(tag)?.[1], stroke: /stroke="([^"]+)"/.exec(tag)?.[1], opacity: /opacity="([^"]+)"/.exec(tag)?.[1], dash: /stroke-dasharray="([^"]+)"/.exec(tag)?.[1],
+    }));
+    /** The tick labels of each y axis, by the axis title. */
+    const yTicks = (svg: string) => svg.split(/(?=<g class="mark-group role-axis")/).map((part) => ({ title: /aria-label="Y-axis titled '([^']+)'/.exec(part)?.[1], labels: [...part.matchAll(/role-axis-label[\s\S]*?(?=<\/g>)/g)].flatMap(([g]) => [...g.matchAll(/>([^<>]+)<\/text>/g)].map((m) => m[1])) }))
+        .filter((a) => a.title !== undefined);
+
+    it("a timeline bucket keeps its extremes: a state one event long shows in its bucket, however short", async () => {
+        const lab = new LabRun(1, 2400); // 240 buckets of 10 s
+        let level = 0;
+        lab.timeline.gauge("level", () => level, "invocations");
+        lab.clock.at(12_300, () => { level = 1; });
+        lab.clock.at(12_400, () => { level = 0; }); // 0.1 s of 1: a grid sample every 10 s never saw it
+        lab.clock.at(35_000, () => { level = 5; });
+        lab.clock.at(61_000, () => { level = 2; });
+        const t = await lab.run();
+        const [s] = t.series;
+        assert.deepEqual({ step: t.stepSeconds, horizon: t.horizonSeconds, buckets: s.max.length }, { step: 10, horizon: 2400, buckets: 240 });
+        assert.deepEqual(s.max.slice(0, 8), [0, 1, 0, 5, 5, 5, 5, 2]);
+        assert.deepEqual(s.min.slice(0, 8), [0, 0, 0, 0, 5, 5, 2, 2]);
+        assert.deepEqual([s.max[239], s.min[239]], [2, 2]);
+        assert.throws(() => lab.timeline.gauge("late", () => 0), /register gauges before the clock runs/);
+    });
+
+    it("every invocation, peak and dead letter the measures count is in the chart's series", async () => {
+        const poison = await run("poison-message");
+        const concurrency = poison.timeline.series.find((s) => s.name === "concurrent invocations")!;
+        // Buckets at 1 separated by buckets at 0: one per invocation (the poison message alone after the first).
+        const spikes = concurrency.max.filter((v, i) => v > 0 && (i === 0 || concurrency.max[i - 1] === 0)).length;
+        assert.equal(spikes, m(poison, "invocations"));
+        const spec = timelineSpec(poison) as { vconcat: { layer: { mark: { type: string }; data?: { values: { series: string; max: number }[] } }[] }[] };
+        const drawn = spec.vconcat.flatMap((p) => p.layer).filter((l) => l.mark.type === "line").flatMap((l) => l.data!.values).filter((row) => row.series === "concurrent invocations");
+        assert.equal(drawn.filter((row, i) => row.max > 0 && (i === 0 || drawn[i - 1].max === 0)).length, 5, "the chart draws each bucket's maximum");
+        assert.equal(Math.max(...poison.timeline.series.find((s) => s.name === "DLQ depth")!.max), m(poison, "messages in the DLQ"));
+        const peaks: [string, string][] = [["visibility-timeout-idempotent", "max concurrent invocations"], ["visibility-timeout", "max concurrent invocations"], ["burst-backpressure", "peak concurrent invocations"], ["steady-queue-worker", "peak concurrent invocations"]];
+        for (const [name, measure] of peaks) {
+            const r = await run(name);
+            assert.equal(Math.max(...r.timeline.series.find((s) => s.name === "concurrent invocations")!.max), m(r, measure), name);
+        }
+    });
+
+    it("one meaning, one look: every series of a kind is drawn in its kind's colour and dash, in every timeline and sweep; red and dashes mean a failure", async function () {
+        this.timeout(30_000);
+        const families = Object.entries(LOOKS);
+        const colours = families.flatMap(([, l]) => l.colours);
+        assert.equal(new Set(colours).size, colours.length, "no colour belongs to two kinds");
+        const failureDashes = new Set(LOOKS.failed.dashes.map(String));
+        for (const [kind, l] of families) if (kind !== "failed") for (const d of l.dashes) assert.ok(!failureDashes.has(String(d)), `${kind} uses a failure's dash ${d}`);
+        const looks = new Map<string, string>(); // kind and its rank in the panel → the look drawn
+        const check = (chart: string, panels: string[][], svg: string) => {
+            const drawn = new Map(linesOf(svg).map((l) => [l.series, l]));
+            for (const names of panels) {
+                const rank = new Map<string, number>();
+                for (const name of names) {
+                    const kind = kindOf(name);
+                    assert.notEqual(kind, "other", `${chart}: "${name}" has no kind: add it to KIND_RULES`);
+                    const k = rank.get(kind) ?? 0;
+                    rank.set(kind, k + 1);
+                    const line = drawn.get(name.includes(": ") ? name.slice(0, name.indexOf(": ")) : name); // a sweep's "<consumer>: <measure>" is the consumer's line
+                    assert.ok(line, `${chart}: no line for ${name}`);
+                    const look = `${line.colour} ${line.dash}`;
+                    assert.equal(look, `${LOOKS[kind].colours[k % LOOKS[kind].colours.length]} ${LOOKS[kind].dashes[k % LOOKS[kind].dashes.length]}`, `${chart}: ${name} (${kind} #${k + 1})`);
+                    assert.equal(looks.get(`${kind}#${k}`) ?? look, look, `${chart}: ${name} looks unlike other ${kind} series`);
+                    looks.set(`${kind}#${k}`, look);
+                }
+            }
+        };
+        const faults = new Set<string>();
+        for (const s of SCENARIOS) {
+            const r = await run(s.name);
+            const svg = await chart(s.name);
+            check(s.name, [...new Set(r.timeline.series.map((x) => x.unit))].map((u) => r.timeline.series.filter((x) => x.unit === u).map((x) => x.name)), svg);
+            // The fault window is one shade in the strip and behind the panels; alarms one colour in the strip and the rule.
+            for (const f of marksOf(svg, "fault window")) faults.add(`${f.fill} ${f.opacity}`);
+            for (const a of marksOf(svg, "in ALARM")) assert.equal(a.fill, ALARM.colour, s.name);
+            for (const a of marksOf(svg, "first alarm")) assert.deepEqual([a.stroke, a.dash], [ALARM.colour, String(ALARM.dash)], s.name);
+            for (const d of marksOf(svg, "first dead letter")) assert.equal(d.fill, LOOKS.failed.colours[0], s.name);
+        }
+        assert.deepEqual([...faults], [`${FAULT.colour} ${FAULT.opacity}`]);
+        // The curated sweeps' measures, on made-up points: a sweep draws a measure as a timeline draws its kind.
+        for (const c of CURATED_SWEEPS) {
+            const points = [1, 2, 3].map((value) => ({ value, measures: Object.fromEntries(c.measures.map((name, i) => [name, { min: i, median: i + value, max: i + 2 * value }])) }));
+            const groups = new Map<string, string[]>();
+            for (const name of c.measures) { const title = name.replace(/^.*: /, ""); groups.set(title, [...(groups.get(title) ?? []), name]); }
+            check(c.name, [...groups.values()], await sweepChart({ title: c.title, scenario: c.scenario, key: "k", points }, c.measures));
+        }
+        assert.equal(looks.get("failed#0"), `${LOOKS.failed.colours[0]} ${LOOKS.failed.dashes[0]}`, "a DLQ is red and dashed");
+    });
+
+    it("counts get whole ticks; the first alarm's rule is labelled; every span in ALARM is in the strip", async () => {
+        for (const s of SCENARIOS) {
+            const r = await run(s.name);
+            const svg = await chart(s.name);
+            for (const a of yTicks(svg)) if (a.title !== "seconds") for (const label of a.labels) assert.match(label, /^\d{1,3}(,\d{3})*$/, `${s.name} ${a.title}: tick ${label}`);
+            const first = firstAlarm(r);
+            assert.equal(svg.includes(`>first alarm (${first ? formatDuration(first.firstAlarmSeconds!) : ""})</text>`), first !== undefined, s.name);
+            assert.equal(marksOf(svg, "in ALARM").length, r.alarms.reduce((n, a) => n + a.inAlarm.length, 0), s.name);
+        }
+        const poison = await run("poison-message");
+        assert.deepEqual(poison.alarms.find((a) => a.name === "queue-worker-fn-errors")!.inAlarm.map((a) => a.fromSeconds), [240, 420, 600, 780], "one span per failed receive");
     });
 });

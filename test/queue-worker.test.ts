@@ -128,10 +128,10 @@ describe("queue worker wiring", () => {
         assert.equal(fn().inputs.role, role.state.arn);
     });
 
-    it("runs the function on Node.js 22 arm64, logging JSON to its own log group created first", () => {
+    it("runs the function on Node.js 24 arm64, logging JSON to its own log group created first", () => {
         const f = fn();
         const logGroup = stack.get(T.logGroup, "queue-worker-fn-logs");
-        assert.equal(f.inputs.runtime, "nodejs22.x");
+        assert.equal(f.inputs.runtime, "nodejs24.x");
         assert.deepEqual(f.inputs.architectures, ["arm64"]);
         assert.equal(f.inputs.handler, "index.handler");
         assert.deepEqual(f.inputs.loggingConfig, { logFormat: "JSON", logGroup: logGroup.state.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" });

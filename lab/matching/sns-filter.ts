@@ -1,6 +1,6 @@
 // SNS subscription filter policies (SNS developer guide, "Amazon SNS message filtering"): which subscribers get a
 // message, by its attributes (MessageAttributes scope, the default) or its JSON body (MessageBody scope).
-import { checkPattern, ExistsRule, InvalidPatternError, isObject, matchObject } from "./filters";
+import { compilePattern, InvalidPatternError, isObject, Matcher, PatternNode, readPattern, Scalar, wildcardCount } from "./filters";
 
 export type FilterPolicyScope = "MessageAttributes" | "MessageBody";
 export type FilterPolicy = Record<string, unknown>;
@@ -66,8 +66,6 @@ function nestedKey(policy: FilterPolicy): string | undefined {
     return undefined;
 }
 
-const wildcardCount = (pattern: string) => pattern.split("*").length - 1;
-
 /** The wildcard patterns a matcher holds: `wildcard`, or `anything-but` `wildcard` (one or a list). */
 function wildcardsOf(m: unknown): string[] {
     if (!isObject(m)) return [];
@@ -93,16 +91,8 @@ export function wildcardComplexity(policy: FilterPolicy): number {
 
 /** Validates a filter policy for its scope; throws InvalidPatternError worded as SNS words it. */
 export function parseFilterPolicy(policy: string | FilterPolicy, scope: FilterPolicyScope = "MessageAttributes"): FilterPolicy {
-    let parsed: unknown = policy;
-    if (typeof policy === "string") {
-        try {
-            parsed = JSON.parse(policy);
-        } catch (error) {
-            throw fail("", `failed to parse JSON. ${(error as Error).message}`);
-        }
-    }
-    checkPattern(parsed, "SNS");
-    const valid = parsed as FilterPolicy;
+    const node = compilePattern(readPattern(policy, "SNS"), "SNS");
+    const valid = (typeof policy === "string" ? JSON.parse(policy) : policy) as FilterPolicy;
     // "Amazon SNS doesn't accept a nested filter policy for attribute-based filtering" (Filter policy constraints in Amazon SNS).
     const nested = scope === "MessageAttributes" ? nestedKey(valid) : undefined;
     if (nested !== undefined) throw fail(nested, "Filter policy scope MessageAttributes does not support nested filter policy");
@@ -121,8 +111,11 @@ export function parseFilterPolicy(policy: string | FilterPolicy, scope: FilterPo
     // Wildcard pattern usage guidelines: the 100-point budget protects policies "containing wildcards", so only those.
     const points = wildcards.length > 0 ? wildcardComplexity(valid) : 0;
     if (points > MAX_WILDCARD_POINTS) throw fail("", `Filter policy is too complex (wildcard complexity ${points} points; at most ${MAX_WILDCARD_POINTS})`);
+    compiled.set(valid, node);
     return valid;
 }
+
+const compiled = new WeakMap<object, PatternNode>();
 
 /** An attribute's value as the filter compares it: String as is, Number as a number, String.Array as its elements. */
 function attributeValue(attributes: unknown, name: string): unknown {
@@ -143,6 +136,9 @@ function attributeValue(attributes: unknown, name: string): unknown {
     }
 }
 
+/** Decides an `exists` matcher on a leaf value (undefined when the property is absent). */
+type ExistsRule = (want: boolean, leaf: unknown) => boolean;
+
 /** SNS's `exists`, which differs from EventBridge's presence. */
 // Key matching in Amazon SNS: exists true needs "a non-null and non-empty value" (an empty String.Array included).
 // Key matching in Amazon SNS: exists false "only matches if at least one attribute is present"; for the body (≥ 1 property) that is the lab's reading.
@@ -152,11 +148,47 @@ function snsExists(messageHasKeys: boolean): ExistsRule {
         : leaf === undefined && messageHasKeys;
 }
 
+const isScalar = (v: unknown): v is Scalar => v === null || typeof v !== "object";
+
+/**
+ * A leaf: the property (absent = undefined) against its matchers, any of which may match. A property holding an
+ * array matches when one of its values does (String value matching: "customer_interests": ["rugby", …]); an element
+ * that is itself an array or an object is no value (the SNS guide documents no nested arrays: the lab's reading).
+ */
+function matchLeaf(matchers: Matcher[], value: unknown, exists: ExistsRule): boolean {
+    const leaf = isObject(value) ? undefined : value;
+    return matchers.some((m) => {
+        if (m.exists !== undefined) return exists(m.exists, leaf);
+        if (leaf === undefined) return false;
+        return Array.isArray(leaf) ? leaf.some((x) => isScalar(x) && m.test!(x)) : m.test!(leaf as Scalar);
+    });
+}
+
+/**
+ * Every entry must match (AND); `$or` holds alternatives. "Each property name in the filter policy matches a message
+ * body property name" (Amazon SNS subscription filter policies): a key names one property, dots included; a nested
+ * policy reads the nested object, or any element of an array of objects (the lab's reading: SNS documents neither).
+ */
+function matchNode(node: PatternNode, target: unknown, exists: ExistsRule, read: (target: unknown, key: string) => unknown = property): boolean {
+    return node.entries.every((entry) => {
+        if (entry.kind === "or") return entry.alternatives.some((alt) => matchNode(alt, target, exists, read));
+        const value = read(target, entry.key);
+        if (entry.kind === "leaf") return matchLeaf(entry.matchers, value, exists);
+        if (Array.isArray(value)) return value.some((v) => matchNode(entry.node, v, exists));
+        return matchNode(entry.node, value, exists);
+    });
+}
+
+function property(target: unknown, key: string): unknown {
+    return isObject(target) && Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+}
+
 /** Whether a subscription with this (validated) policy receives the message. */
 export function matchesFilterPolicy(policy: FilterPolicy, message: SnsMessage, scope: FilterPolicyScope = "MessageAttributes"): boolean {
+    const node = compiled.get(policy) ?? (parseFilterPolicy(policy, scope), compiled.get(policy)!);
     if (scope === "MessageAttributes") {
         const attributes = message.attributes ?? {};
-        return matchObject(policy, attributes, { read: attributeValue, exists: snsExists(Object.keys(attributes).length > 0) });
+        return matchNode(node, attributes, snsExists(Object.keys(attributes).length > 0), attributeValue);
     }
     let body: unknown;
     try {
@@ -164,5 +196,5 @@ export function matchesFilterPolicy(policy: FilterPolicy, message: SnsMessage, s
     } catch {
         return false; // SNS: a body that is not a JSON object matches no MessageBody policy
     }
-    return matchObject(policy, body, { exists: snsExists(isObject(body) && Object.keys(body).length > 0) });
+    return matchNode(node, body, snsExists(isObject(body) && Object.keys(body).length > 0));
 }

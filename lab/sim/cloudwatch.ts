@@ -60,6 +60,8 @@ export interface AlarmOutcome {
     expression?: string;
     firstAlarmSeconds: number | null;
     okSeconds: number | null;
+    /** Every span the alarm spent in ALARM (`toSeconds` null: still in ALARM at the end), for the chart's event strip. */
+    inAlarm: { fromSeconds: number; toSeconds: number | null }[];
 }
 
 /** One period's value of a metric: the statistic over its minutes, or undefined if none has a datapoint. */
@@ -100,6 +102,7 @@ export function evaluateAlarm(cloudwatch: CloudWatch, name: string, definition: 
     let firstAlarm: number | null = null;
     let ok: number | null = null;
     let state: "OK" | "ALARM" = "OK";
+    const inAlarm: AlarmOutcome["inAlarm"] = [];
     for (let end = 1; end <= minutes; end++) {
         let breaching = 0;
         for (let k = 1; k <= definition.evaluationPeriods; k++) {
@@ -109,10 +112,12 @@ export function evaluateAlarm(cloudwatch: CloudWatch, name: string, definition: 
         const next = breaching >= definition.datapointsToAlarm ? "ALARM" : "OK";
         if (next === "ALARM" && state === "OK" && firstAlarm === null) firstAlarm = end * 60;
         if (next === "OK" && state === "ALARM" && ok === null) ok = end * 60;
+        if (next === "ALARM" && state === "OK") inAlarm.push({ fromSeconds: end * 60, toSeconds: null });
+        if (next === "OK" && state === "ALARM") inAlarm[inAlarm.length - 1].toSeconds = end * 60;
         state = next;
     }
     const metric = definition.math
         ? { metricName: null, expression: `${definition.math.expression} with ${Object.entries(definition.math.metrics).map(([id, m]) => `${id} = ${m.metricName} (${m.statistic})`).join(", ")}` }
         : { metricName: definition.metricName };
-    return { name, namespace: definition.namespace, ...metric, firstAlarmSeconds: firstAlarm, okSeconds: ok };
+    return { name, namespace: definition.namespace, ...metric, firstAlarmSeconds: firstAlarm, okSeconds: ok, inAlarm };
 }

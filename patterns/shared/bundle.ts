@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 // Pulumi only for the archive: the build command and the bench bundle without loading it.
 import type * as pulumi from "@pulumi/pulumi";
+import { BUNDLE_TARGET } from "./runtime";
 
 /** Where handler sources live and where their bundles go (one folder per handler: index.mjs, its chunks and their maps). */
 export const FUNCTIONS_DIR = path.resolve(__dirname, "../../functions");
@@ -13,34 +14,169 @@ export const BUILD_DIR = path.resolve(__dirname, "../../.build/functions");
 export const HANDLER_FILE = "index.mjs";
 
 /**
- * The esbuild options of every handler bundle: minified, source maps without the sources, Node 22, ES modules
- * split at dynamic imports, so code a handler loads on demand (the SQS client of a worker that only needs it for
- * permanent failures, the SDK's credential providers other than the environment's) is a file Lambda never reads
- * at cold start.
+ * Node built-in modules that library code imports at load time for a path no first request takes. Each named
+ * export becomes a function that loads the built-in on its first call (`process.getBuiltinModule`, Node ≥ 22.3), so
+ * a handler that never takes the path never loads the module: node:crypto alone costs about 4 ms of cold start
+ * on Node 24 here (`npm run bench -- cold-start`), more than the rest of a consumer's own code.
+ */
+export const LAZY_BUILTINS: readonly { importer: RegExp; module: string; names: readonly string[]; why: string }[] = [
+    { importer: /@aws-lambda-powertools[\\/]logger[\\/]/, module: "crypto", names: ["randomInt"], why: "debug log sampling, which no function configures" },
+    { importer: /@aws-lambda-powertools[\\/]jmespath[\\/]/, module: "crypto", names: ["randomInt"], why: "evicting from a full expression cache" },
+    { importer: /functions[\\/]shared[\\/]correlation\.ts$/, module: "crypto", names: ["randomUUID"], why: "a direct invoke that brings no correlation ID" },
+    { importer: /@smithy[\\/]core[\\/].*[\\/]crc32[\\/]Crc32Node\.js$/, module: "zlib", names: ["crc32"], why: "CRC32 request checksums, which SNS, SQS, EventBridge and DynamoDB calls do not use" },
+];
+
+/** The esbuild plugin that applies LAZY_BUILTINS; an import of a name not listed fails the build instead of breaking at run time. */
+const lazyBuiltins: esbuild.Plugin = {
+    name: "lazy-builtins",
+    setup(build) {
+        build.onResolve({ filter: /^(node:)?(crypto|zlib)$/ }, (args) => {
+            const module = args.path.replace(/^node:/, "");
+            const rule = LAZY_BUILTINS.findIndex((r) => r.module === module && r.importer.test(args.importer));
+            return rule === -1 ? undefined : { path: String(rule), namespace: "lazy-builtin" };
+        });
+        build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
+            const { module, names } = LAZY_BUILTINS[Number(args.path)];
+            const lazy = names.map((name) => `export const ${name} = (...args) => process.getBuiltinModule("node:${module}").${name}(...args);`);
+            return { contents: lazy.join("\n"), loader: "js" };
+        });
+    },
+};
+
+/** Bundled in front of every handler: stack traces mapped to the TypeScript sources on demand (no --enable-source-maps). */
+const SOURCE_MAPPED_STACKS = path.join(__dirname, "source-mapped-stacks.ts");
+
+/** Resolves the entry `handler-entry:<file>` to a module that installs SOURCE_MAPPED_STACKS first, then re-exports the handler. */
+const handlerEntry: esbuild.Plugin = {
+    name: "handler-entry",
+    setup(build) {
+        build.onResolve({ filter: /^handler-entry:/ }, (args) => ({ path: args.path.slice("handler-entry:".length), namespace: "handler-entry" }));
+        build.onLoad({ filter: /.*/, namespace: "handler-entry" }, (args) => ({
+            contents: `import ${JSON.stringify(SOURCE_MAPPED_STACKS)};\nexport * from ${JSON.stringify(args.path)};`,
+            resolveDir: path.dirname(args.path),
+            loader: "js",
+        }));
+    },
+};
+
+/**
+ * The esbuild options of every handler bundle: minified, source maps without the sources, the functions' Node
+ * major (runtime.ts), ES modules split at dynamic imports, so code a handler loads on demand (the SQS client of a
+ * worker that only needs it for permanent failures, the SDK's credential providers other than the environment's)
+ * is a file Lambda never reads at cold start.
  */
 export function bundleOptions(entry: string, outdir: string): esbuild.BuildOptions & { write: false; metafile: true } {
     return {
-        entryPoints: { index: entry },
+        entryPoints: { index: `handler-entry:${entry}` },
         outdir,
         write: false,
         bundle: true,
         minify: true,
         sourcemap: true,
         // Relative source paths keep the maps, and so the archive, identical on every machine; without the sources
-        // embedded a map is a third of the size, which Node parses at cold start under --enable-source-maps.
+        // embedded a map is a third of the size (and ownSourcesMap keeps only the project's own sources).
         sourceRoot: "",
         sourcesContent: false,
         platform: "node",
-        target: "node22",
+        target: BUNDLE_TARGET,
         format: "esm",
         splitting: true,
         outExtension: { ".js": ".mjs" },
         // The SDK's and Powertools' ES module builds: smaller and quicker to start than their CommonJS builds.
         mainFields: ["module", "main"],
+        plugins: [handlerEntry, lazyBuiltins],
         legalComments: "none",
         logLevel: "error",
         metafile: true,
     };
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function decodeVlq(segment: string): number[] {
+    const values: number[] = [];
+    let value = 0;
+    let shift = 0;
+    for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        if (digit & 32) {
+            shift += 5;
+        } else {
+            values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+            value = 0;
+            shift = 0;
+        }
+    }
+    return values;
+}
+
+function encodeVlq(values: number[]): string {
+    let out = "";
+    for (const v of values) {
+        let rest = v < 0 ? (-v << 1) | 1 : v << 1;
+        do {
+            const digit = rest & 31;
+            rest >>>= 5;
+            out += BASE64[rest > 0 ? digit | 32 : digit];
+        } while (rest > 0);
+    }
+    return out;
+}
+
+/**
+ * A source map of the project's own sources only: node_modules segments become "no original position" (a
+ * one-field segment, so a library frame keeps its bundle position instead of borrowing a neighbour's), and their
+ * sources and names leave the map. Stack traces still point into the handlers' TypeScript; the archive carries a
+ * few KB of maps instead of the libraries' (1.5 × their JavaScript), and the first stack formatted parses only those.
+ */
+export function ownSourcesMap<T extends { sources: string[]; names: string[]; mappings: string }>(map: T): T {
+    // Not a library's, and not a plugin's virtual module ("lazy-builtin:0").
+    const own = map.sources.map((s) => !/(^|[\\/])node_modules[\\/]/.test(s) && !/^[a-z-]+:/.test(s));
+    const sources: string[] = [];
+    const sourceIndex = new Map<number, number>();
+    const names: string[] = [];
+    const nameIndex = new Map<number, number>();
+    const intern = (index: number, from: string[], to: string[], seen: Map<number, number>) => {
+        if (!seen.has(index)) seen.set(index, to.push(from[index]) - 1);
+        return seen.get(index)!;
+    };
+    // Absolute values while reading the input; the previous values written, for the output's deltas.
+    let [src, srcLine, srcCol, name] = [0, 0, 0, 0];
+    let [outSrc, outLine, outCol, outName] = [0, 0, 0, 0];
+    const lines = map.mappings.split(";").map((line) => {
+        let [genCol, outGenCol] = [0, 0];
+        let lastWasOwn: boolean | undefined;
+        const segments: string[] = [];
+        for (const segment of line.split(",").filter(Boolean)) {
+            const fields = decodeVlq(segment);
+            genCol += fields[0];
+            if (fields.length >= 4) {
+                src += fields[1];
+                srcLine += fields[2];
+                srcCol += fields[3];
+                if (fields.length >= 5) name += fields[4];
+            }
+            if (fields.length >= 4 && own[src]) {
+                const s = intern(src, map.sources, sources, sourceIndex);
+                const out = [genCol - outGenCol, s - outSrc, srcLine - outLine, srcCol - outCol];
+                [outGenCol, outSrc, outLine, outCol] = [genCol, s, srcLine, srcCol];
+                if (fields.length >= 5) {
+                    const n = intern(name, map.names, names, nameIndex);
+                    out.push(n - outName);
+                    outName = n;
+                }
+                segments.push(encodeVlq(out));
+                lastWasOwn = true;
+            } else if (lastWasOwn !== false) {
+                segments.push(encodeVlq([genCol - outGenCol])); // from here on, no original position
+                outGenCol = genCol;
+                lastWasOwn = false;
+            }
+        }
+        return segments.join(",");
+    });
+    return { ...map, sources, names, mappings: lines.join(";") };
 }
 
 export interface Bundle {
@@ -78,7 +214,7 @@ function writeIfChanged(file: string, contents: Uint8Array): void {
 
 /**
  * What a bundle was built from, kept beside its folder (not in it: the folder is the archive): esbuild's version and
- * options, and the SHA-256 of every input esbuild read and every file it wrote.
+ * options and this module's code, and the SHA-256 of every input esbuild read and every file written.
  */
 interface BuildRecord {
     key: string;
@@ -90,7 +226,8 @@ interface BuildRecord {
 
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const recordFile = (dir: string) => `${dir}.build.json`;
-const buildKey = (entry: string, dir: string) => crypto.createHash("sha256").update(JSON.stringify({ esbuild: esbuild.version, options: bundleOptions(entry, dir) })).digest("hex");
+// This module's own code is in the key too: it rewrites what esbuild writes (the source maps).
+const buildKey = (entry: string, dir: string) => crypto.createHash("sha256").update(JSON.stringify({ esbuild: esbuild.version, options: bundleOptions(entry, dir), bundler: sha256(__filename) })).digest("hex");
 
 /**
  * The bundle in `dir` if it is what esbuild would build now: same esbuild and options, every input and output file
@@ -121,7 +258,9 @@ export async function bundleEntry(entry: string, dir: string, options: { reuse?:
     if (reused) return reused;
     const result = await esbuild.build(bundleOptions(entry, dir));
     fs.mkdirSync(dir, { recursive: true });
-    for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+    for (const file of result.outputFiles) {
+        writeIfChanged(file.path, file.path.endsWith(".map") ? Buffer.from(JSON.stringify(ownSourcesMap(JSON.parse(file.text)))) : file.contents);
+    }
     // Chunks are named by content hash: drop the ones an earlier source left behind, so the archive holds this build only.
     const current = new Set(result.outputFiles.map((f) => path.basename(f.path)));
     for (const file of fs.readdirSync(dir)) {
@@ -135,10 +274,12 @@ export async function bundleEntry(entry: string, dir: string, options: { reuse?:
         coldStartBytes: coldStartBytes(result.metafile, entryOutput),
         totalBytes: outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0),
     };
-    // The metafile's input paths are relative to the working directory esbuild ran in.
+    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
+    // ("namespace:path") are this module's code, which the key covers.
+    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
     const record: BuildRecord = {
         key: buildKey(entry, dir),
-        inputs: Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [path.resolve(f), sha256(path.resolve(f))])),
+        inputs: Object.fromEntries(files.map((f) => [f, sha256(f)])),
         outputs: Object.fromEntries(result.outputFiles.map((f) => [f.path, sha256(f.path)])),
         coldStartBytes: bundle.coldStartBytes,
         totalBytes: bundle.totalBytes,

@@ -5,7 +5,7 @@ import { alarmOn } from "./alarms";
 import { handlerArchive } from "./bundle";
 import { METRICS_NAMESPACE } from "./dashboard";
 import { AllowStatement, policyDocument } from "./iam";
-import { FUNCTION_NODE_OPTIONS } from "./runtime";
+import { FUNCTION_NODE_OPTIONS, LAMBDA_RUNTIME } from "./runtime";
 
 export interface ObservedFunctionArgs {
     /** Folder under functions/ holding the handler's index.ts. */
@@ -21,7 +21,7 @@ export interface ObservedFunctionArgs {
 }
 
 /**
- * A Lambda function (Node.js 22, arm64, esbuild bundle) with its own log group, created first and set as the
+ * A Lambda function (Node.js 24, arm64, esbuild bundle) with its own log group, created first and set as the
  * function's JSON log destination so Lambda never creates one the stack does not own; a role allowed exactly
  * what `statements` list plus writing to that log group; and Errors and Throttles alarms.
  */
@@ -67,7 +67,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
 
         this.function = new aws.lambda.Function(name, {
             description: args.description,
-            runtime: aws.lambda.Runtime.NodeJS22dX,
+            runtime: LAMBDA_RUNTIME,
             architectures: ["arm64"],
             handler: "index.handler",
             code: handlerArchive(args.handler),
@@ -76,7 +76,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
             memorySize: args.memorySizeMb,
             environment: {
                 variables: {
-                    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+                            ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
                     POWERTOOLS_SERVICE_NAME: this.serviceName,
                     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
                     ...args.environment,

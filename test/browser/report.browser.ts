@@ -1,7 +1,9 @@
 // The HTML lab report in a real browser (Debian's chromium through puppeteer-core): it loads from disk with no
-// console error and no request beyond the file itself, every scenario and sweep has its section and a visible chart,
-// and every chart's legend lies inside its chart. The first screen is saved as the run's artefact. Not part of
-// `npm test` (which needs only Node): `npm run test:browser`, which CI runs after installing chromium.
+// console error and no request beyond the file itself, every scenario and sweep has its section and a visible chart
+// as wide as the content, every chart's legend lies inside its chart and every rule's label (the first alarm, a
+// sweep's thresholds) inside its panel, and printed, no chart is wider than the paper. The first screen and the whole
+// page are saved as the run's artefacts. Not part of `npm test` (which needs only Node): `npm run test:browser`,
+// which CI runs after installing chromium.
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -43,6 +45,7 @@ describe("the HTML lab report in a real browser", () => {
         page.on("request", (r) => { if (r.url() !== file) problems.push(`request beyond the file: ${r.url()}`); });
         await page.goto(file, { waitUntil: "load" });
         await page.screenshot({ path: path.join(OUT, "report-first-screen.png") });
+        await page.screenshot({ path: path.join(OUT, "report-full-page.png"), fullPage: true });
     });
 
     after(async () => {
@@ -84,5 +87,43 @@ describe("the HTML lab report in a real browser", () => {
         assert.deepEqual(outside, []);
         const legends = await page.$$eval(".chart svg g.role-legend", (gs) => gs.length);
         assert.ok(legends >= SCENARIOS.length, `legends drawn: ${legends}`);
+    });
+
+    it("scales every chart to the content width, no smaller than drawn", async () => {
+        const charts = await page.$$eval(".chart", (divs) => divs.map((div) => {
+            const svg = div.querySelector("svg")!;
+            return { id: div.closest("section")?.id, content: div.clientWidth, width: svg.getBoundingClientRect().width, drawn: Number(svg.getAttribute("width")) };
+        }));
+        assert.equal(charts.length, SCENARIOS.length + CURATED_SWEEPS.length);
+        for (const c of charts) {
+            assert.ok(Math.abs(c.width - c.content) <= 1, `${c.id}: chart ${c.width} px wide in ${c.content} px of content`);
+            assert.ok(c.width >= c.drawn, `${c.id}: shrunk from ${c.drawn} px to ${c.width} px at 1280 px`);
+        }
+    });
+
+    it("labels the first alarm in every timeline with an alarm, and every sweep reference, inside the panel its rule crosses", async () => {
+        const labels = await page.$$eval(".chart svg text[aria-label$=' label']", (texts) => texts.map((t) => {
+            let group = t.parentElement;
+            while (group && !/concat_\d+_group/.test(group.getAttribute("class") ?? "")) group = group.parentElement;
+            const frame = group?.querySelector("path.background")?.getBoundingClientRect();
+            const box = t.getBoundingClientRect();
+            return { id: t.closest("section")?.id, text: t.textContent, inside: !!frame && box.left >= frame.left - 1 && box.right <= frame.right + 1 && box.top >= frame.top - 1 && box.bottom <= frame.bottom + 1 };
+        }));
+        assert.deepEqual(labels.filter((l) => !l.inside), []);
+        const alarmed = await page.$$eval("section", (sections) => sections.filter((s) => s.querySelector("td .bad") && !s.id.startsWith("sweep-")).map((s) => s.id));
+        for (const id of alarmed) assert.ok(labels.some((l) => l.id === id && /^first alarm \(/.test(l.text ?? "")), `${id}: the first-alarm rule is labelled`);
+        for (const c of CURATED_SWEEPS) for (const r of c.references ?? []) assert.ok(labels.some((l) => l.id === `sweep-${c.name}` && l.text === r.label), `sweep-${c.name}: "${r.label}"`);
+    });
+
+    it("prints each chart within the paper's width", async () => {
+        await page.emulateMediaType("print");
+        await page.setViewport({ width: 794, height: 1123 }); // A4 at 96 dpi
+        try {
+            const wide = await page.$$eval(".chart svg", (svgs) => svgs.map((svg) => ({ id: svg.closest("section")?.id, right: svg.getBoundingClientRect().right })).filter((c) => c.right > 794 + 1));
+            assert.deepEqual(wide, []);
+        } finally {
+            await page.emulateMediaType("screen");
+            await page.setViewport({ width: 1280, height: 800 });
+        }
     });
 });
