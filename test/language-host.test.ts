@@ -2,7 +2,7 @@
 // @pulumi/pulumi/cmd/run by the language host's command line and environment, against an in-process engine and
 // resource monitor over Pulumi's gRPC protocol. It must register what the mock harness registers, and a bad config
 // value must reach the engine as one error line. The other modes a user can pick (ts-node type-checking, ts-node
-// transpile-only) start in 5–15 s: they run in `npm run test:langhost` (language-host-modes.slow.ts), after npm test.
+// transpile-only) start in 3–8 s: they run in `npm run test:langhost` (language-host-modes.slow.ts), after npm test.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { fileURLToPath } from "url";

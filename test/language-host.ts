@@ -279,17 +279,8 @@ export async function runThroughLanguageHost(options: HostRunOptions = {}): Prom
     }
 }
 
-/** One registration as compared across runs: dependencies sorted, the monitor's arrival time and source position left out. */
-export interface ComparableRegistration {
-    type: string;
-    name: string;
-    urn: string;
-    custom: boolean;
-    parent: string;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    wireInputs: Record<string, unknown>;
-}
+/** One registration as compared across runs: what the engine received, dependencies sorted; no mock state, time or position. */
+export type ComparableRegistration = Omit<RecordedResource, "inputs" | "state">;
 
 const comparable = (r: ComparableRegistration): ComparableRegistration => ({
     type: r.type, name: r.name, urn: r.urn, custom: r.custom, parent: r.parent,
