@@ -92,18 +92,29 @@ Exit status: 0 every documented outcome shown and nothing lost, 1 otherwise or a
 Scenarios and the keys --set takes:
 ${SCENARIOS.map((sc) => `  ${sc.name.padEnd(30)} ${sc.title}\n  ${"".padEnd(30)} keys: ${allowedKeys(sc).join(", ")}`).join("\n")}`;
 
-/** A file the lab will write: its folder must exist and be writable, checked before anything runs. */
-function checkWritable(option: string, file: string, folder = false): void {
-    const dir = folder ? file : path.dirname(path.resolve(file));
-    const parent = folder && !fs.existsSync(dir) ? path.dirname(path.resolve(dir)) : dir;
+/**
+ * A file the lab will write: its folder must exist and be writable, checked before anything runs. `said` is how the
+ * message names what asked for it (default: the option and the path).
+ */
+function checkWritable(option: string, file: string, folder = false, said = `${option} ${file}`): void {
+    const dir = folder ? path.resolve(file) : path.dirname(path.resolve(file));
+    const parent = folder && !fs.existsSync(dir) ? path.dirname(dir) : dir;
     try {
-        if (!fs.statSync(parent).isDirectory()) throw new UsageError(`${option} ${file}: ${parent} is not a folder`);
+        if (!fs.statSync(parent).isDirectory()) throw new UsageError(`${said}: ${parent} is not a folder`);
         fs.accessSync(parent, fs.constants.W_OK);
     } catch (error) {
         if (error instanceof UsageError) throw error;
         const code = (error as NodeJS.ErrnoException).code;
-        throw new UsageError(`${option} ${file}: ${code === "ENOENT" ? `the folder ${parent} does not exist` : `cannot write in ${parent} (${code})`}`);
+        throw new UsageError(`${said}: ${code === "ENOENT" ? `the folder ${parent} does not exist` : `cannot write in ${parent} (${code})`}`);
     }
+}
+
+/** --svg for `count` charts: a FILE.svg takes one chart only; several need a folder. */
+function checkSvg(svg: string, count: number, what: string): void {
+    if (count > 1 && svg.endsWith(".svg") && !(fs.existsSync(svg) && fs.statSync(svg).isDirectory())) {
+        throw new UsageError(`--svg ${svg}: names one file, but ${count} ${what} write ${count} charts; allowed a folder`);
+    }
+    checkWritable("--svg", svg, count > 1 || !svg.endsWith(".svg"));
 }
 
 /** Reads and checks every argument before anything runs: scenario names, --seed, each --set against each scenario, output paths. */
@@ -119,6 +130,7 @@ function parseLabArgs(values: Values, positionals: string[]): Args | SweepArgs {
         return scenario;
     });
     const seed = values.seed === undefined ? DEFAULT_SEED : integerOption("seed", values.seed as string, 0, 2 ** 32 - 1);
+    if (values["write-docs"] === true && values.seed !== undefined) throw new UsageError(`--write-docs documents the default seed (${DEFAULT_SEED}): drop --seed ${values.seed}`);
     const sets = parseSets(values);
     // Every scenario that will run takes every --set, or nothing runs.
     for (const scenario of scenarios) {
@@ -138,7 +150,9 @@ function parseLabArgs(values: Values, positionals: string[]): Args | SweepArgs {
     const sweeps = values.sweeps === true;
     if (sweeps && !html) throw new UsageError("--sweeps adds the curated sweeps to the HTML report: use it with --html FILE");
     if (json) checkWritable("--json", json);
-    if (svg) checkWritable("--svg", svg, scenarios.length > 1 || !svg.endsWith(".svg"));
+    if (svg) checkSvg(svg, scenarios.length, "scenarios");
+    // Without --svg, --all writes its charts to the default folder: checked like an explicit one.
+    else if (all) checkWritable("--svg", DEFAULT_OUTPUT, true, `--all writes its charts to ${DEFAULT_OUTPUT}/ (no --svg given)`);
     if (html) checkWritable("--html", html);
     return { mode: "scenarios", scenarios, seed, sets, json, svg, html, sweeps, writeDocs };
 }
@@ -149,7 +163,9 @@ function parseSets(values: Values): Record<string, string> {
     for (const pair of (values.set as string[] | undefined) ?? []) {
         const eq = pair.indexOf("=");
         if (eq <= 0) throw new UsageError(`--set ${pair}: allowed key=value, e.g. --set maxReceiveCount=3`);
-        sets[pair.slice(0, eq)] = pair.slice(eq + 1);
+        const key = pair.slice(0, eq);
+        if (key in sets) throw new UsageError(`--set ${key} given twice (${sets[key]}, then ${pair.slice(eq + 1)}): give it once`);
+        sets[key] = pair.slice(eq + 1);
     }
     return sets;
 }
@@ -193,7 +209,7 @@ function parseSweepArgs(values: Values, positionals: string[]): SweepArgs {
         throw error;
     }
     if (json) checkWritable("--json", json);
-    if (svg) checkWritable("--svg", svg, jobs.length > 1 || !svg.endsWith(".svg"));
+    if (svg) checkSvg(svg, jobs.length, "sweeps");
     if (html) checkWritable("--html", html);
     return { mode: "sweep", jobs, curated, json, svg, html, writeDocs };
 }

@@ -61,14 +61,48 @@ function usageErrorOf(error: unknown, options: Options): UsageError | undefined 
     return undefined;
 }
 
-/** Parses `argv` for `command`; a usage problem is a UsageError. */
+/**
+ * `--seed -1` as `--seed=-1`: parseArgs takes a value starting with a dash for an option name ("argument is
+ * ambiguous"), but a negative number is a value, and the command's own check then names what is allowed.
+ */
+function negativeValues(command: Command, argv: string[]): string[] {
+    const out = [...argv];
+    for (let i = 0; i < out.length - 1; i++) {
+        const name = out[i].startsWith("--") ? out[i].slice(2) : undefined;
+        if (name && command.options[name]?.type === "string" && /^-\d/.test(out[i + 1])) out.splice(i, 2, `${out[i]}=${out[i + 1]}`);
+    }
+    return out;
+}
+
+/** Parses `argv` for `command`; a usage problem is a UsageError, an option given twice (that cannot repeat) included. */
 export function parseCommandLine(command: Command, argv: string[]): { values: Values; positionals: string[] } {
+    const options = { ...BUILT_IN, ...command.options };
+    let parsed: ReturnType<typeof parseArgs>;
     try {
-        const { values, positionals } = parseArgs({ args: argv, options: { ...BUILT_IN, ...command.options }, allowPositionals: command.positionals ?? false, strict: true });
-        return { values: values as Values, positionals };
+        parsed = parseArgs({ args: negativeValues(command, argv), options, allowPositionals: command.positionals ?? false, strict: true, tokens: true });
     } catch (error) {
         throw usageErrorOf(error, command.options) ?? error;
     }
+    // parseArgs keeps the last of a repeated option: refuse the repeat rather than drop a value the user typed.
+    const given = new Map<string, string[]>();
+    for (const token of parsed.tokens ?? []) if (token.kind === "option") given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? ""]);
+    for (const [name, values] of given) {
+        if (values.length > 1 && !options[name]?.multiple) {
+            const shown = options[name]?.type === "string" ? ` (${values.join(", then ")})` : "";
+            throw new UsageError(`--${name} given ${values.length} times${shown}: give it once`);
+        }
+    }
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+/**
+ * Options npm took as its own. `npm run lab --all` (no `--`) gives npm `--all`: npm sets npm_config_all=true, runs the
+ * script without it, and passes a value that followed (`--seed 5`) as a bare word. Only under `npm run`.
+ */
+export function swallowedByNpm(command: Command, argv: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+    if (env.npm_lifecycle_event === undefined) return [];
+    return Object.keys(command.options).filter((name) => env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined
+        && !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
 }
 
 /** Where a command writes: the process's streams, or a test's buffers. */
@@ -83,6 +117,12 @@ const PROCESS_IO: CommandIo = { stdout: (t) => process.stdout.write(t), stderr: 
 export async function execute(command: Command, argv: string[], io: CommandIo = PROCESS_IO): Promise<number> {
     const verbose = argv.includes("--verbose") || Boolean(process.env.DEBUG);
     try {
+        const swallowed = swallowedByNpm(command, argv);
+        if (swallowed.length > 0) {
+            const flags = swallowed.map((n) => `--${n}`).join(", ");
+            throw new UsageError(`npm took ${flags} as its own option${swallowed.length === 1 ? "" : "s"}, so the command never saw ${swallowed.length === 1 ? "it" : "them"}: `
+                + `put the command's options after --, e.g. ${command.name} ${swallowed.map((n) => (command.options[n].type === "string" ? `--${n} <value>` : `--${n}`)).join(" ")}`);
+        }
         const { values, positionals } = parseCommandLine(command, argv);
         if (values.help) {
             io.stdout(`${command.usage.trimEnd()}\n`);

@@ -144,6 +144,9 @@ Exit status: 0 no mandatory violation, 1 a mandatory violation or a failure, 2 a
     },
     async run(values) {
         const all = configFromArgs((values.config as string[] | undefined) ?? []);
+        // --all-combinations sets every toggle in turn: a toggle given with it would never be previewed as given.
+        const toggle = values["all-combinations"] ? TOGGLES.find((t) => `${PROJECT}:${t}` in all) : undefined;
+        if (toggle) throw new UsageError(`--config ${toggle}=${all[`${PROJECT}:${toggle}`]}: --all-combinations previews every value of every toggle; drop one of them`);
         try {
             parseLabConfig(all); // the program's own validation, before anything starts
         } catch (error) {

@@ -2,6 +2,8 @@
 // and what is allowed, exit 2; a failure as one line (and a hint), exit 1; never a stack trace without --verbose.
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { Command, execute } from "../scripts/cli";
@@ -11,11 +13,11 @@ const run = promisify(execFile);
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
-/** Runs `node -r tsx/cjs <script> ...args` (what `npm run <command> -- args` runs) in the project folder. */
-async function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+/** Runs `node -r tsx/cjs <script> ...args` (what `npm run <command> -- args` runs), in the project folder unless told. */
+async function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Outcome> {
     try {
-        const { stdout, stderr } = await run(process.execPath, ["-r", "tsx/cjs", script, ...args], {
-            cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000,
+        const { stdout, stderr } = await run(process.execPath, ["-r", require.resolve("tsx/cjs"), path.join(ROOT, script), ...args], {
+            cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000,
         });
         return { code: 0, stdout, stderr };
     } catch (error) {
@@ -32,8 +34,14 @@ const BENCH = "bench/index.ts";
 const BUILD = "scripts/build-functions.ts";
 const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
 
-/** [what, command, args, exit status, the one stderr line (a regexp over it), env] */
-type Case = [string, string, string[], number, RegExp, NodeJS.ProcessEnv?];
+/** A folder where the lab's default output folder, lab-output, is a file: nothing can be written there. */
+const BLOCKED = fs.mkdtempSync(path.join(os.tmpdir(), "lab-cli-"));
+fs.writeFileSync(path.join(BLOCKED, "lab-output"), "not a folder\n");
+/** What `npm run lab --all` (no `--`) hands the script: no argument, and npm's own config set instead. */
+const NPM_TOOK_ALL = { npm_lifecycle_event: "lab", npm_config_all: "true" };
+
+/** [what, command, args, exit status, the one stderr line (a regexp over it), env, working folder] */
+type Case = [string, string, string[], number, RegExp, NodeJS.ProcessEnv?, string?];
 const CASES: Case[] = [
     ["lab: an unknown scenario", LAB, ["no-such-scenario"], 2, /^lab: no scenario "no-such-scenario"; allowed poison-message, .*steady-idempotent-consumer \(see npm run lab -- --help\)$/],
     ["lab: a count that is not an integer", LAB, ["poison-message", "--set", "messages=2.5"], 2, /^lab: --set messages=2\.5: poison-message allows an integer 1–100000 /],
@@ -51,13 +59,23 @@ const CASES: Case[] = [
     ["lab: --vary outside a sweep", LAB, ["poison-message", "--vary", "maxReceiveCount=1..3"], 2, /^lab: --vary belongs to sweeps: npm run lab -- sweep …/],
     ["lab: an unknown curated sweep", LAB, ["sweep", "--curated", "nope"], 2, /^lab: no curated sweep "nope"; allowed visibility-timeout-duplicates, /],
     ["lab: --sweeps without --html", LAB, ["--all", "--sweeps"], 2, /^lab: --sweeps adds the curated sweeps to the HTML report: use it with --html FILE/],
+    ["lab: a negative seed", LAB, ["poison-message", "--seed", "-1"], 2, /^lab: --seed -1: allowed an integer 0–4294967295 /],
+    ["lab: an option given twice", LAB, ["poison-message", "--seed", "1", "--seed", "2"], 2, /^lab: --seed given 2 times \(1, then 2\): give it once /],
+    ["lab: a flag given twice", LAB, ["--all", "--all"], 2, /^lab: --all given 2 times: give it once /],
+    ["lab: one --set key given twice", LAB, ["poison-message", "--set", "messages=5", "--set", "messages=6"], 2, /^lab: --set messages given twice \(5, then 6\): give it once /],
+    ["lab: --svg FILE.svg for several scenarios", LAB, ["poison-message", "sns-filtering", "--svg", "chart.svg"], 2, /^lab: --svg chart\.svg: names one file, but 2 scenarios write 2 charts; allowed a folder /],
+    ["lab: --write-docs with a seed", LAB, ["--all", "--write-docs", "--seed", "3"], 2, /^lab: --write-docs documents the default seed \(1\): drop --seed 3 /],
+    ["lab: --all where the default output folder cannot be written, before any report", LAB, ["--all"], 2, /^lab: --all writes its charts to lab-output\/ \(no --svg given\): \S+lab-output is not a folder /, {}, BLOCKED],
+    ["lab: npm run lab --all without --", LAB, [], 2, /^lab: npm took --all as its own option, so the command never saw it: put the command's options after --, e\.g\. npm run lab -- --all /, NPM_TOOK_ALL],
     ["preview:policy: a toggle that is not a boolean", PREVIEW, ["--config", "queueWorker=maybe"], 2, /^preview:policy: --config: Invalid config serverless-patterns-lab:queueWorker = "maybe": allowed true or false/],
     ["preview:policy: a path value outside the AWS limit", PREVIEW, ["--config", "queueWorkerSettings.batchSize=20000"], 2, /^preview:policy: --config: Invalid config serverless-patterns-lab:queueWorkerSettings\.batchSize = 20000: allowed an integer 1–10000/],
+    ["preview:policy: a toggle that --all-combinations makes meaningless", PREVIEW, ["--config", "queueWorker=true", "--all-combinations"], 2, /^preview:policy: --config queueWorker=true: --all-combinations previews every value of every toggle; drop one of them /],
     ["preview:policy: a policy config file that does not exist", PREVIEW, ["--policy-config", "no-such-file.json"], 2, /^preview:policy: --policy-config no-such-file\.json: no such file/],
     ["preview:policy: a policy config file that is not JSON", PREVIEW, ["--policy-config", "README.md"], 2, /^preview:policy: --policy-config README\.md: not JSON \(/],
     ["redrive: a DLQ that is not a URL", REDRIVE, ["--dlq", "not-a-url"], 2, /^redrive: --dlq not-a-url: not a URL; allowed an SQS queue URL, e\.g\. https:\/\/sqs\./],
     ["redrive: a rate that is not a number", REDRIVE, ["--max-per-second", "abc", "--dlq", DLQ], 2, /^redrive: --max-per-second abc: allowed an integer 1–500/],
     ["redrive: an option that needs a value", REDRIVE, ["--dlq"], 2, /^redrive: --dlq takes a value/],
+    ["redrive: an option given twice", REDRIVE, ["--dlq", DLQ, "--max-per-second", "5", "--max-per-second", "50"], 2, /^redrive: --max-per-second given 2 times \(5, then 50\): give it once /],
     ["bench: an unknown part", BENCH, ["warp-speed"], 2, /^bench: unknown part warp-speed; allowed cold-start, idempotency, policy, lab/],
     ["build: an unknown option", BUILD, ["--minify"], 2, /^build: unknown option --minify; allowed --help, --verbose/],
     // A failure at run time: nothing listens on the queue URL's port; one line, no stack.
@@ -107,7 +125,7 @@ const outcomes = new Map<string, Promise<Outcome>>();
 {
     const jobs: [string, () => Promise<Outcome>][] = [
         ...HELP.map((script): [string, () => Promise<Outcome>] => [`help ${script}`, () => cli(script, ["--help"])]),
-        ...CASES.filter(([what]) => SPAWNED.includes(what)).map(([what, script, args, , , env]): [string, () => Promise<Outcome>] => [what, () => cli(script, args, env)]),
+        ...CASES.filter(([what]) => SPAWNED.includes(what)).map(([what, script, args, , , env, cwd]): [string, () => Promise<Outcome>] => [what, () => cli(script, args, env, cwd)]),
     ];
     let next = 0;
     const settle: ((o: Promise<Outcome>) => void)[] = [];
@@ -125,6 +143,7 @@ const outcomes = new Map<string, Promise<Outcome>>();
 }
 
 describe("commands behave like well-made CLIs", () => {
+    after(() => fs.rmSync(BLOCKED, { recursive: true, force: true }));
     describe("spawned as a user runs them", () => {
         for (const script of HELP) {
             it(`${script} --help prints usage on stdout and exits 0`, async () => assertHelp(await outcomes.get(`help ${script}`)!));
@@ -143,18 +162,21 @@ describe("commands behave like well-made CLIs", () => {
                 assertHelp({ code, stdout, stderr });
             });
         }
-        for (const [what, script, args, expected, line, env] of CASES) {
+        for (const [what, script, args, expected, line, env, cwd] of CASES) {
             it(`${what}: one line, exit ${expected}`, async () => {
                 let stdout = "";
                 let stderr = "";
                 const saved = { ...process.env };
+                const folder = process.cwd();
                 Object.assign(process.env, env);
+                if (cwd) process.chdir(cwd);
                 const log = console.log;
                 console.log = (...parts: unknown[]) => { stdout += `${parts.join(" ")}\n`; };
                 try {
                     const code = await execute(commandOf(script), args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
                     assertOneLine({ code, stdout, stderr }, expected, line);
                 } finally {
+                    process.chdir(folder);
                     console.log = log;
                     for (const k of Object.keys(env ?? {})) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
                 }

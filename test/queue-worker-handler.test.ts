@@ -7,7 +7,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createHandler } from "../functions/queue-worker";
 import { PermanentError } from "../functions/shared/errors";
 import { Order, parseOrder, processOrder as demoProcessOrder, ProcessOrder } from "../functions/shared/order";
-import { lambdaContext, sqsEvent, sqsRecord } from "./fixtures/aws-events";
+import { simulatedSqsClient } from "../lab/sim/clients";
+import { VirtualClock } from "../lab/sim/clock";
+import { SimQueue } from "../lab/sim/sqs";
+import { lambdaContext, sqsEvent, sqsRecord, stringAttribute } from "./fixtures/aws-events";
 import { setEnv } from "./servers/dynalite";
 import { captureOutput, emfLines, logLines } from "./stdout";
 
@@ -252,6 +255,71 @@ describe("queue-worker handler: permanent failures go to the DLQ", () => {
         const input = sqs.commandCalls(SendMessageCommand)[0].args[0].input;
         assert.equal(input.MessageGroupId, "customer-7");
         assert.equal(input.MessageDeduplicationId, bad.messageId);
+    });
+});
+
+describe("queue-worker handler: the DLQ hand-off at SQS's limits (the lab's SQS as the DLQ, refusing what SQS refuses)", () => {
+    /** A worker whose DLQ is a simulated queue with `maximumMessageSize`. */
+    function withSimulatedDlq(maximumMessageSize?: number) {
+        const dlq = new SimQueue(new VirtualClock(), { name: "queue-worker-dlq", visibilityTimeoutSeconds: 30, maximumMessageSize });
+        const handler = createHandler({
+            processOrder: async () => undefined,
+            logger: new Logger({ serviceName: "queue-worker" }),
+            metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "queue-worker" }),
+            maxReceiveCount: 5,
+            deadLetter: { queueUrl: dlq.url, sqs: simulatedSqsClient([dlq]), maximumMessageSize },
+        });
+        return { handler, dlq };
+    }
+    const tenAttributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`attr${i}`, stringAttribute(`value-${i}`)]));
+
+    it("a record that already has SQS's 10 attributes (the most SNS raw delivery brings) reaches the DLQ with them, the failure's left out and logged", async () => {
+        const { handler, dlq } = withSimulatedDlq();
+        const bad = sqsRecord("{not json", { messageAttributes: tenAttributes });
+        const out = await captureOutput(() => handler(sqsEvent([bad, sqsRecord(order(1))]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        const [copy] = [...dlq.messages()];
+        assert.equal(copy.body, bad.body);
+        assert.deepEqual(Object.keys(copy.attributes).sort(), Object.keys(tenAttributes).sort());
+        const line = logLines(out.lines).find((l) => l.message === "record sent to the DLQ");
+        assert.deepEqual(line?.attributes_omitted, ["correlationId", "errorClass", "sourceMessageId", "errorMessage"]);
+        assert.equal(line?.correlation_id, bad.messageId, "the log line still carries the correlation ID");
+    });
+
+    it("a body near 1 MiB: the copy adds what fits, cuts the error message to the bytes left, and SQS takes it", async () => {
+        const { handler, dlq } = withSimulatedDlq();
+        const body = `{"orderId":"o-big","amount":-1,"note":"${"x".repeat(1_048_576 - 120)}"}`;
+        const bad = sqsRecord(body, { correlationId: "corr-big" });
+        const out = await captureOutput(() => handler(sqsEvent([bad]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        const [copy] = [...dlq.messages()];
+        assert.equal(copy.body, body);
+        assert.equal(copy.attributes.errorClass.stringValue, "permanent");
+        const size = Buffer.byteLength(body) + Object.entries(copy.attributes).reduce((n, [k, a]) => n + k.length + a.dataType.length + Buffer.byteLength(a.stringValue!), 0);
+        assert.ok(size <= 1_048_576, `${size} bytes`);
+        const omitted = logLines(out.lines).find((l) => l.message === "record sent to the DLQ")?.attributes_omitted ?? [];
+        assert.ok(copy.attributes.errorMessage === undefined ? omitted.includes("errorMessage") : "PermanentError: amount must be a positive number".startsWith(copy.attributes.errorMessage.stringValue!));
+    });
+
+    it("a record larger than the DLQ's MaximumMessageSize is not sent: it is reported failed, so SQS's redrive moves it", async () => {
+        const { handler, dlq } = withSimulatedDlq(262_144);
+        const bad = sqsRecord(`{"orderId":"o-big","note":"${"x".repeat(300_000)}"}`, { correlationId: "corr-too-big" });
+        const out = await captureOutput(() => handler(sqsEvent([bad, sqsRecord(order(2))]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+        assert.equal(dlq.size, 0);
+        const line = logLines(out.lines).find((l) => l.message === "record too large for the DLQ hand-off; leaving it to SQS redrive");
+        assert.equal(line?.correlation_id, "corr-too-big");
+        assert.equal(line?.maximum_message_size, 262_144);
+    });
+
+    it("an error message quoting a character SQS refuses (U+FFFF, from a JSON escape in the body) reaches the DLQ cleaned, not refused", async () => {
+        const { handler, dlq } = withSimulatedDlq();
+        const bad = sqsRecord(String.raw`{"orderId":"o-1","amount":5,"simulate":"\uFFFF"}`);
+        const out = await captureOutput(() => handler(sqsEvent([bad]), lambdaContext()));
+        assert.deepEqual(out.result, { batchItemFailures: [] });
+        assert.equal([...dlq.messages()][0].attributes.errorMessage.stringValue, 'PermanentError: simulate must be "transient" or "crash", got "\uFFFD"');
+        // What SQS answers to the uncleaned text: the hand-off would have failed and the record waited for redrive.
+        assert.equal(dlq.refusal("x", { errorMessage: stringAttribute("got \uFFFF") })?.name, "InvalidMessageContents");
     });
 });
 

@@ -5,15 +5,26 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { Context } from "aws-lambda";
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
+import { PUT_EVENTS_LIMIT_BYTES, PUT_EVENTS_MAX_ENTRIES, putEventsEntrySize } from "../shared/aws-limits";
 import { publishStoredMetrics } from "../shared/metrics";
-import { readOrders } from "../shared/producer";
-import { EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
+import { readOrders, reportProducerFailure } from "../shared/producer";
+import { BatchLimits, EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
 export const ORDER_SOURCE = "lab.orders";
 export const ORDER_PLACED = "OrderPlaced";
 
 /** PutEvents entry errors worth retrying; anything else (e.g. a malformed detail) never succeeds. */
 const RETRYABLE = new Set(["InternalFailure", "InternalException", "ThrottlingException"]);
+
+/** One PutEvents call: at most 10 entries whose sizes, counted as EventBridge counts them, total less than 1 MB. */
+export const PUT_EVENTS_LIMITS: BatchLimits<PutEventsRequestEntry> = {
+    api: "EventBridge PutEvents",
+    maxEntries: PUT_EVENTS_MAX_ENTRIES,
+    maxBatchBytes: PUT_EVENTS_LIMIT_BYTES - 1, // "the total entry size must be less than 1MB"
+    maxEntryBytes: PUT_EVENTS_LIMIT_BYTES - 1,
+    sizeOf: putEventsEntrySize,
+    counts: "Source, DetailType, Detail and Resources in UTF-8, as \"Calculating PutEvents event entry size\" counts them",
+};
 
 export interface EventProducerDeps {
     client?: EventBridgeClient;
@@ -41,13 +52,15 @@ export function createHandler(deps: EventProducerDeps = {}) {
         metrics.addMetadata("correlation_id", correlationId); // on this invocation's EMF line, cleared when published
         const log = logger.createChild({ persistentKeys: { correlation_id: correlationId } });
         try {
-            const entries: PutEventsRequestEntry[] = readOrders(input).map((order) => ({
+            const orders = readOrders(input);
+            const entries: PutEventsRequestEntry[] = orders.map((order) => ({
                 EventBusName: busName,
                 Source: ORDER_SOURCE,
                 DetailType: ORDER_PLACED,
                 // The ID travels in the detail: EventBridge has no message attributes.
                 Detail: JSON.stringify({ ...order, [CORRELATION_ID_ATTRIBUTE]: correlationId }),
             }));
+            const orderIdOf = new Map(entries.map((entry, i) => [entry, orders[i].orderId]));
             const eventIds = await sendInBatches(entries, async (batch) => {
                 const out = await client.send(new PutEventsCommand({ Entries: batch }));
                 const results = new Map<number, string>();
@@ -56,14 +69,16 @@ export function createHandler(deps: EventProducerDeps = {}) {
                     if (entry.EventId) results.set(index, entry.EventId);
                     else failures.push({ index, code: entry.ErrorCode ?? "Unknown", message: entry.ErrorMessage ?? "", retryable: RETRYABLE.has(entry.ErrorCode ?? "") });
                 });
-                if (failures.length > 0) log.warn("PutEvents refused entries", { failed_entry_count: out.FailedEntryCount, failures });
+                if (failures.length > 0) {
+                    log.warn("PutEvents refused entries", { failed_entry_count: out.FailedEntryCount, failures: failures.map((f) => ({ ...f, orderId: orderIdOf.get(batch[f.index]) })) });
+                }
                 return { results, failures };
-            }, deps.send);
+            }, { ...deps.send, limits: PUT_EVENTS_LIMITS, idOf: (i) => orders[i].orderId });
             metrics.addMetric("EventsPut", MetricUnit.Count, eventIds.length);
             log.info("events put", { count: eventIds.length, event_ids: eventIds });
             return { correlationId, eventIds };
         } catch (error) {
-            log.error("producing events failed", { error: error as Error });
+            reportProducerFailure(error, log, metrics, "producing events failed", { sent: "EventsPut", unsent: "EventsNotPut" });
             throw error;
         } finally {
             publishStoredMetrics(metrics);

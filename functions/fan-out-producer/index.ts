@@ -4,11 +4,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { MessageAttributeValue, PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
+import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES_CEILING } from "../shared/aws-limits";
 import { CORRELATION_ID_ATTRIBUTE, directCorrelationId } from "../shared/correlation";
 import { Order } from "../shared/order";
 import { publishStoredMetrics } from "../shared/metrics";
-import { readOrders } from "../shared/producer";
-import { EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
+import { readOrders, reportProducerFailure } from "../shared/producer";
+import { BatchLimits, EntryFailure, sendInBatches, SendOptions } from "../shared/send-batches";
 
 export const ORDER_PLACED_TYPE = "order.placed";
 
@@ -18,6 +19,29 @@ export interface FanOutProducerDeps {
     logger?: Logger;
     metrics?: Metrics;
     send?: SendOptions;
+    /**
+     * The topic's MaximumMessageSize: default 262,144 (256 KiB); up to 1,048,576 only on a topic with at most 100
+     * subscriptions, all SQS, Lambda or Firehose (SNS API reference, SetTopicAttributes).
+     */
+    maximumMessageSize?: number;
+}
+
+/**
+ * One PublishBatch call: at most 10 entries, each and all together within the topic's MaximumMessageSize, counting
+ * every message's body and attributes (name, type and value).
+ */
+export function publishBatchLimits(maximumMessageSize = SNS_DEFAULT_MAX_MESSAGE_BYTES): BatchLimits<PublishBatchRequestEntry> {
+    if (!Number.isInteger(maximumMessageSize) || maximumMessageSize < 1024 || maximumMessageSize > SNS_MAX_MESSAGE_BYTES_CEILING) {
+        throw new Error(`maximumMessageSize ${maximumMessageSize}: allowed an integer 1024–${SNS_MAX_MESSAGE_BYTES_CEILING} (the topic's MaximumMessageSize)`);
+    }
+    return {
+        api: "SNS PublishBatch",
+        maxEntries: SNS_MAX_BATCH_ENTRIES,
+        maxBatchBytes: maximumMessageSize,
+        maxEntryBytes: maximumMessageSize,
+        sizeOf: (entry) => messageSize(entry.Message ?? "", entry.MessageAttributes),
+        counts: "the message body and every attribute's name, type and value",
+    };
 }
 
 export interface PublishResult {
@@ -44,6 +68,7 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
     const topicArn = deps.topicArn ?? process.env.TOPIC_ARN;
     const logger = deps.logger ?? new Logger();
     const metrics = deps.metrics ?? new Metrics();
+    const limits = publishBatchLimits(deps.maximumMessageSize);
 
     return async (input: unknown, context: Context): Promise<PublishResult> => {
         if (!topicArn) throw new Error("TOPIC_ARN is not set"); // checked per call so the bundle loads anywhere
@@ -52,7 +77,8 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
         metrics.addMetadata("correlation_id", correlationId); // on this invocation's EMF line, cleared when published
         const log = logger.createChild({ persistentKeys: { correlation_id: correlationId } });
         try {
-            const entries: PublishBatchRequestEntry[] = readOrders(input).map((order, i) => ({
+            const orders = readOrders(input);
+            const entries: PublishBatchRequestEntry[] = orders.map((order, i) => ({
                 Id: String(i),
                 // The body carries the type too, for subscribers that filter on the MessageBody scope.
                 Message: JSON.stringify({ type: ORDER_PLACED_TYPE, ...order, [CORRELATION_ID_ATTRIBUTE]: correlationId }),
@@ -67,14 +93,14 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
                 const failures: EntryFailure[] = (out.Failed ?? []).map((f) => ({
                     index: position(f.Id), code: f.Code ?? "Unknown", message: f.Message ?? "", retryable: f.SenderFault !== true,
                 }));
-                if (failures.length > 0) log.warn("PublishBatch refused entries", { failures });
+                if (failures.length > 0) log.warn("PublishBatch refused entries", { failures: failures.map((f) => ({ ...f, orderId: orders[Number(batch[f.index]?.Id)]?.orderId })) });
                 return { results, failures };
-            }, deps.send);
+            }, { ...deps.send, limits, idOf: (i) => orders[i].orderId });
             metrics.addMetric("MessagesPublished", MetricUnit.Count, messageIds.length);
             log.info("messages published", { count: messageIds.length, message_ids: messageIds });
             return { correlationId, messageIds };
         } catch (error) {
-            log.error("publishing failed", { error: error as Error });
+            reportProducerFailure(error, log, metrics, "publishing failed", { sent: "MessagesPublished", unsent: "MessagesNotPublished" });
             throw error;
         } finally {
             publishStoredMetrics(metrics);

@@ -8,6 +8,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 // pays for loading the SDK at cold start.
 import type { MessageAttributeValue, SendMessageCommandInput, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { messageSize, SQS_MAX_MESSAGE_ATTRIBUTES, SQS_MAX_MESSAGE_BYTES, sqsSafeText, truncateUtf8 } from "./aws-limits";
 import { CORRELATION_ID_ATTRIBUTE, readSqsRecord, SqsMessage } from "./correlation";
 import { classifyError, ErrorClass, PermanentError } from "./errors";
 import { publishStoredMetrics } from "./metrics";
@@ -26,6 +27,8 @@ export interface DeadLetterTarget {
     queueUrl: string;
     /** Default: an SQSClient made on the first permanent failure. */
     sqs?: SQSClient;
+    /** The DLQ's MaximumMessageSize (1,024–1,048,576 bytes; SQS's default 1,048,576). */
+    maximumMessageSize?: number;
 }
 
 export interface SqsBatchOptions {
@@ -40,9 +43,9 @@ export interface SqsBatchOptions {
     deadLetter?: DeadLetterTarget;
 }
 
-/** SQS allows 10 message attributes; the record's own come first (they are its data), then the failure's. */
-const MAX_MESSAGE_ATTRIBUTES = 10;
-/** Attribute values are strings up to 256 KB with the body; keep the error short. */
+/** What the DLQ copy adds, most useful first: what is left out when the copy would pass SQS's limits. */
+const FAILURE_ATTRIBUTES = [CORRELATION_ID_ATTRIBUTE, "errorClass", "sourceMessageId", "errorMessage"] as const;
+/** Keep the error short: it is for a person reading the DLQ; the full error is in the log line. */
 const MAX_ERROR_MESSAGE = 1024;
 
 /** The record's message attributes as SendMessage takes them (the Lambda event spells the fields in camelCase). */
@@ -55,25 +58,49 @@ function originalAttributes(record: SQSRecord): Record<string, MessageAttributeV
     return out;
 }
 
-/** The DLQ copy of a failed record: same body and attributes, plus why it failed and the ID to follow it by. */
-export function deadLetterMessage(record: SQSRecord, queueUrl: string, correlationId: string, errorClass: ErrorClass, error: Error): SendMessageCommandInput {
+/** The DLQ copy of a record, and what of the failure's description did not fit. */
+export interface DeadLetterCopy {
+    input: SendMessageCommandInput;
+    /** Failure attributes left out (SQS's 10 attributes, or the queue's MaximumMessageSize, reached). */
+    omitted: string[];
+    /** Bytes of the copy as SQS counts them (body and attributes). */
+    size: number;
+}
+
+/**
+ * The DLQ copy of a failed record: same body and attributes (they are its data), plus why it failed and the ID to
+ * follow it by, as far as SQS's limits allow: at most 10 attributes and `maximumMessageSize` bytes counting the body
+ * and every attribute's name, type and value. Text the handler adds is cleaned of characters SQS refuses.
+ */
+export function deadLetterMessage(
+    record: SQSRecord, queueUrl: string, correlationId: string, errorClass: ErrorClass, error: Error,
+    maximumMessageSize = SQS_MAX_MESSAGE_BYTES,
+): DeadLetterCopy {
     const attributes = originalAttributes(record);
-    const failure: Record<string, string> = {
+    const values: Record<(typeof FAILURE_ATTRIBUTES)[number], string> = {
         [CORRELATION_ID_ATTRIBUTE]: correlationId,
         errorClass,
-        errorMessage: `${error.name}: ${error.message}`.slice(0, MAX_ERROR_MESSAGE),
         sourceMessageId: record.messageId,
+        errorMessage: truncateUtf8(sqsSafeText(`${error.name}: ${error.message}`), MAX_ERROR_MESSAGE),
     };
-    for (const [name, value] of Object.entries(failure)) {
-        if (attributes[name] === undefined && Object.keys(attributes).length < MAX_MESSAGE_ATTRIBUTES) {
-            attributes[name] = { DataType: "String", StringValue: value };
+    const omitted: string[] = [];
+    let size = messageSize(record.body, attributes);
+    for (const name of FAILURE_ATTRIBUTES) {
+        if (attributes[name] !== undefined) continue; // the record's own attribute of that name wins
+        const room = maximumMessageSize - size - messageSize("", { [name]: { DataType: "String", StringValue: "" } });
+        const value = name === "errorMessage" ? truncateUtf8(values[name], room) : values[name];
+        if (Object.keys(attributes).length >= SQS_MAX_MESSAGE_ATTRIBUTES || value === "" || Buffer.byteLength(value) > room) {
+            omitted.push(name);
+            continue;
         }
+        attributes[name] = { DataType: "String", StringValue: value };
+        size = messageSize(record.body, attributes);
     }
     const fifo = queueUrl.endsWith(".fifo")
         // The DLQ of a FIFO queue is FIFO: keep the message group, and deduplicate a retried hand-off by the source ID.
         ? { MessageGroupId: record.attributes.MessageGroupId ?? correlationId, MessageDeduplicationId: record.messageId }
         : {};
-    return { QueueUrl: queueUrl, MessageBody: record.body, MessageAttributes: attributes, ...fifo };
+    return { input: { QueueUrl: queueUrl, MessageBody: record.body, MessageAttributes: attributes, ...fifo }, omitted, size };
 }
 
 /** Sends a permanent failure to the DLQ, loading the SQS client module (and making the client) on first use. */
@@ -118,13 +145,20 @@ export function createSqsBatchHandler(options: SqsBatchOptions) {
             count("RecordsFailed", ids, errorClass);
             // Retrying a permanent failure cannot help: move it to the DLQ now instead of after maxReceiveCount receives.
             if (errorClass === "permanent" && deadLetter) {
+                const limit = deadLetter.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES;
+                const copy = deadLetterMessage(record, deadLetter.queueUrl, message.correlationId, errorClass, error as Error, limit);
+                if (copy.size > limit) {
+                    // Larger than the DLQ takes even without the failure's attributes: SQS's redrive moves the original instead.
+                    log.error("record too large for the DLQ hand-off; leaving it to SQS redrive", { error_class: errorClass, size: copy.size, maximum_message_size: limit });
+                    throw error; // reported as a batch item failure: nothing is lost
+                }
                 try {
-                    await sendToDeadLetterQueue(deadLetter, deadLetterMessage(record, deadLetter.queueUrl, message.correlationId, errorClass, error as Error));
+                    await sendToDeadLetterQueue(deadLetter, copy.input);
                 } catch (sendError) {
                     log.error("could not send the record to the DLQ; leaving it to SQS redrive", { error: sendError as Error });
                     throw error; // reported as a batch item failure: nothing is lost
                 }
-                log.warn("record sent to the DLQ", { error_class: errorClass });
+                log.warn("record sent to the DLQ", { error_class: errorClass, ...(copy.omitted.length > 0 ? { attributes_omitted: copy.omitted } : {}) });
                 count("SentToDlq", ids, errorClass);
                 return; // handled: SQS deletes it from the source queue
             }

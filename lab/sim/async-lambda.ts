@@ -6,6 +6,8 @@
 import type { Context } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
 import { Environments, lambdaContext, LambdaMetricSink } from "./esm";
+import { LAMBDA_ASYNC_MAX_PAYLOAD_BYTES } from "../../functions/shared/aws-limits";
+import { ServiceRefusal } from "./limits";
 import { ACCOUNT, REGION, SimQueue } from "./sqs";
 
 /** Delays before the retries after a function error: 1 min, then 2 min. */
@@ -77,8 +79,15 @@ export class AsyncLambda {
         this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
     }
 
-    /** Invoke with InvocationType Event: queued, answered 202 at once. Returns the request ID. */
+    /**
+     * Invoke with InvocationType Event: queued, answered 202 at once. Returns the request ID. A payload over 1 MB
+     * ("For asynchronous invocations, the maximum payload size is 1 MB": Invoke API reference) is refused.
+     */
     invoke(event: unknown): string {
+        const size = Buffer.byteLength(JSON.stringify(event) ?? "", "utf8");
+        if (size > LAMBDA_ASYNC_MAX_PAYLOAD_BYTES) {
+            throw new ServiceRefusal("RequestTooLargeException", `The request payload exceeded the Invoke request body JSON input quota (${size} bytes; at most ${LAMBDA_ASYNC_MAX_PAYLOAD_BYTES} for an asynchronous invocation).`);
+        }
         const item: Pending = { event, requestId: `${this.options.functionName}-async-${++this.requests}`, queuedAt: this.clock.now, attempts: 0, throttles: 0 };
         this.stats.accepted++;
         this.pending.add(item);

@@ -8,6 +8,7 @@
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
+import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
 /**
@@ -159,8 +160,21 @@ export class SimEventBus {
         return rule;
     }
 
-    /** PutEvents for one entry; returns the event ID. */
+    /** Why PutEvents fails this entry (its ErrorCode and ErrorMessage): Detail must be a JSON object. */
+    refusal(entry: { Detail: string }): ServiceRefusal | undefined {
+        let detail: unknown;
+        try {
+            detail = JSON.parse(entry.Detail);
+        } catch {
+            return new ServiceRefusal("MalformedDetail", "Detail is malformed.");
+        }
+        return detail !== null && typeof detail === "object" && !Array.isArray(detail) ? undefined : new ServiceRefusal("MalformedDetail", "Detail is malformed.");
+    }
+
+    /** PutEvents for one entry; returns the event ID, or throws the entry's error. */
     put(entry: { Source: string; DetailType: string; Detail: string; Resources?: string[] }): string {
+        const refused = this.refusal(entry);
+        if (refused) throw refused;
         const id = messageIdFor(`events:${this.name}`, ++this.ids);
         const event: BusEvent = {
             version: "0", id, "detail-type": entry.DetailType, source: entry.Source, account: ACCOUNT,

@@ -8,6 +8,8 @@
 import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
+import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS, SNS_MAX_MESSAGE_BYTES_CEILING } from "../../functions/shared/aws-limits";
+import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
 /**
@@ -88,7 +90,11 @@ export class SimSubscription {
     }
 
     private attempt(body: string, attributes: SQSMessageAttributes, n: number): void {
-        const result = this.options.deliver?.() ?? "ok";
+        // A message the queue refuses is a client-side error: "Messages with more than 10 message attributes directed
+        // towards Raw Message Delivery enabled Amazon SQS subscriptions will be discarded as client side errors"
+        // ("Amazon SNS message attributes"); a body over the queue's MaximumMessageSize likewise.
+        const refused = this.options.queue.refusal(body, attributes) !== undefined;
+        const result = refused ? "client-error" : this.options.deliver?.() ?? "ok";
         if (result === "ok") {
             this.retrying.delete(body);
             this.options.queue.send(body, { attributes });
@@ -104,8 +110,12 @@ export class SimSubscription {
             // For SQS endpoints NumberOfNotificationsFailed "increments by 1 when Amazon SNS stops attempting message deliveries".
             this.topic.onMetric?.("NumberOfNotificationsFailed");
             this.retrying.delete(body);
-            if (this.options.deadLetter) {
-                this.options.deadLetter.send(body, { attributes });
+            const dlq = this.options.deadLetter;
+            // The DLQ copy of a message the queue refused for its attributes keeps the body only (AWS does not say: an
+            // assumption, docs/fidelity.md); one the DLQ refuses as well has nowhere to go.
+            const kept = dlq && (dlq.refusal(body, attributes) === undefined ? attributes : dlq.refusal(body) === undefined ? {} : undefined);
+            if (dlq && kept) {
+                dlq.send(body, { attributes: kept });
                 this.counts.deadLettered++;
             } else {
                 this.counts.discarded++;
@@ -156,18 +166,50 @@ export class SimTopic {
     private ids = 0;
     readonly counts = { published: 0, matchedNoSubscription: 0 };
 
-    constructor(private readonly clock: VirtualClock, readonly name: string) {
+    /** The topic's MaximumMessageSize: body and attributes (name, type, value) of one message, and of a PublishBatch. */
+    readonly maximumMessageSize: number;
+
+    constructor(private readonly clock: VirtualClock, readonly name: string, options: { maximumMessageSize?: number } = {}) {
         this.arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+        this.maximumMessageSize = options.maximumMessageSize ?? SNS_DEFAULT_MAX_MESSAGE_BYTES;
+        if (!Number.isInteger(this.maximumMessageSize) || this.maximumMessageSize < 1024 || this.maximumMessageSize > SNS_MAX_MESSAGE_BYTES_CEILING) {
+            throw new ServiceRefusal("InvalidParameterException", `Invalid parameter: MaximumMessageSize ${this.maximumMessageSize}: valid values are 1024 to ${SNS_MAX_MESSAGE_BYTES_CEILING}`);
+        }
     }
 
     /** Subscribe with a filter policy validated as SNS validates it. */
     subscribe(options: SubscriptionOptions): SimSubscription {
+        // "A topic with a MaximumMessageSize above 256 KiB must have 100 or fewer subscriptions, and each subscription
+        // must be an Amazon SQS, Amazon Data Firehose, or Lambda subscription" (the lab's are all SQS).
+        if (this.maximumMessageSize > SNS_DEFAULT_MAX_MESSAGE_BYTES && this.subscriptions.length >= SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS) {
+            throw new ServiceRefusal("InvalidParameterException", `Invalid parameter: a topic whose MaximumMessageSize is above ${SNS_DEFAULT_MAX_MESSAGE_BYTES} may have at most ${SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS} subscriptions`);
+        }
         const subscription = new SimSubscription(this.clock, this, options);
         this.subscriptions.push(subscription);
         return subscription;
     }
 
+    /**
+     * Why Publish would refuse the message: empty, an attribute without a name, type or value or of a type SNS does
+     * not have, or body plus attributes over MaximumMessageSize ("Amazon SNS validates the combined size of the
+     * message body and message attributes against this value and returns an InvalidParameter error").
+     */
+    refusal(input: PublishInput): ServiceRefusal | undefined {
+        if (input.Message.length === 0) return new ServiceRefusal("InvalidParameterException", "Invalid parameter: Empty message");
+        for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) {
+            if (!/^(String|String\.Array|Number|Binary)(\.[\x21-\x7e]+)?$/.test(a.DataType)) {
+                return new ServiceRefusal("InvalidParameterValueException", `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
+            }
+            if (name.length === 0 || !a.StringValue) return new ServiceRefusal("InvalidParameterValueException", `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${a.DataType}'.`);
+        }
+        if (messageSize(input.Message, input.MessageAttributes) > this.maximumMessageSize) return new ServiceRefusal("InvalidParameterException", "Invalid parameter: Message too long");
+        return undefined;
+    }
+
+    /** Publish; throws what SNS refuses. */
     publish(input: PublishInput): string {
+        const refused = this.refusal(input);
+        if (refused) throw refused;
         const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
         this.onMetric?.("NumberOfMessagesPublished");

@@ -6,7 +6,9 @@
 // a message of it is in flight, and drop a send whose deduplication ID was seen in the last 5 minutes.
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
+import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "123456789012";
@@ -17,6 +19,9 @@ export const DEFAULT_RETENTION_SECONDS = 345_600;
 
 /** Receives after which a standard queue's message stops counting in ApproximateAgeOfOldestMessage ("three or more times"). */
 export const AGE_METRIC_RECEIVE_THRESHOLD = 3;
+
+const EMPTY: SQSMessageAttributes = {};
+const NO_ATTRIBUTES = {};
 
 const READY = 0;
 const HIDDEN = 1;
@@ -60,6 +65,8 @@ export interface SimQueueOptions {
     /** The probability that a delete with a stale receipt handle deletes the message anyway (AWS: "might not be deleted"). */
     staleDeleteRate?: number;
     random?: () => number;
+    /** The queue's MaximumMessageSize, body and attributes counted: 1,024–1,048,576 bytes, SQS's default 1,048,576. */
+    maximumMessageSize?: number;
 }
 
 /** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
@@ -121,6 +128,10 @@ export class SimQueue {
         this.fifo = options.fifo !== undefined;
         if (this.fifo !== options.name.endsWith(".fifo")) throw new Error(`queue ${options.name}: a FIFO queue's name ends in .fifo, and only a FIFO queue's`);
         if (options.redrive && options.redrive.deadLetter.fifo !== this.fifo) throw new Error(`queue ${options.name}: the DLQ of a ${this.fifo ? "FIFO" : "standard"} queue must be ${this.fifo ? "FIFO" : "standard"}`);
+        const max = options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES;
+        if (!Number.isInteger(max) || max < SQS_MIN_MAXIMUM_MESSAGE_SIZE || max > SQS_MAX_MESSAGE_BYTES) {
+            throw new Error(`queue ${options.name}: MaximumMessageSize ${max} is outside ${SQS_MIN_MAXIMUM_MESSAGE_SIZE}–${SQS_MAX_MESSAGE_BYTES} bytes`);
+        }
         this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
     }
@@ -130,8 +141,16 @@ export class SimQueue {
         this.listeners.push(listener);
     }
 
-    /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's). */
+    /** Why SendMessage would refuse this message (its characters, attributes or size), or undefined. */
+    refusal(body: string, attributes: SQSMessageAttributes = EMPTY): ServiceRefusal | undefined {
+        const values = attributes === EMPTY || Object.keys(attributes).length === 0 ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
+        return sqsMessageRefusal(body, values, this.options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
+    }
+
+    /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses. */
     send(body: string, options: SendOptions = {}): string {
+        const refused = this.refusal(body, options.attributes);
+        if (refused) throw refused;
         let deduplicationId: string | undefined;
         if (this.fifo) {
             if (!options.messageGroupId) throw new Error(`SendMessage to ${this.options.name}: MessageGroupId is required for FIFO queues`);
