@@ -4,8 +4,9 @@ import { PolicyPack } from "@pulumi/policy";
 import { alarmPolicies } from "./alarms";
 import { deadLetterQueuePolicies } from "./dead-letter-queues";
 import { leastPrivilegePolicies } from "./least-privilege";
+import { runtimePolicies } from "./runtimes";
 import { timeoutPolicies } from "./timeouts";
 
 new PolicyPack("serverless-patterns-lab", {
-    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies],
+    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies],
 });

@@ -14,7 +14,7 @@ nodejs24.x runtime), and prints the JavaScript each loads at cold start and in a
     options: {},
     async run() {
         const names = handlerNames();
-        const bundles = await Promise.all(names.map(bundleHandler));
+        const bundles = await Promise.all(names.map((name) => bundleHandler(name)));
         console.log(`${"handler".padEnd(24)} ${"cold start".padStart(10)} ${"total".padStart(10)}  folder`);
         names.forEach((name, i) => {
             const { dir, coldStartBytes, totalBytes } = bundles[i];

@@ -86,13 +86,24 @@ export class PolicyAnalyzer {
     private constructor(private readonly child: ChildProcess, private readonly client: any) {}
 
     /**
-     * Starts the pack as the CLI does (cwd policy/, program "."): ts-node type-checks it, then it serves.
+     * Starts the pack as the CLI's nodejs language host does for `--policy-pack <folder>` (RunPlugin, kind analyzer):
+     * `node @pulumi/pulumi/cmd/run-policy-pack <engine address> <pack folder>` in the pack's folder, resolved from
+     * there; ts-node type-checks it, then it serves.
      * `background`: the pack alone does not keep this process alive, and dies with it (a test file starts it while
      * mocha loads, and a run whose --grep skips the policy tests must still exit).
+     * `env`: what the host adds, the stack's PULUMI_NODEJS_PROJECT, _STACK, _ORGANIZATION, _DRY_RUN and PULUMI_CONFIG.
+     * `preserveSymlinks`: a pack whose node_modules links packages (a test's stand-in for `npm install` in a copy)
+     * resolves as if they were installed there.
      */
-    static async start(packDir = POLICY_PACK_DIR, options: { background?: boolean } = {}): Promise<PolicyAnalyzer> {
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    static async start(packDir = POLICY_PACK_DIR, options: { background?: boolean; env?: Record<string, string>; preserveSymlinks?: boolean } = {}): Promise<PolicyAnalyzer> {
+        const folder = path.resolve(packDir);
+        const runner = options.preserveSymlinks
+            ? path.join(folder, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack", "index.js")
+            : require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [folder] });
+        const execArgv = options.preserveSymlinks ? ["--preserve-symlinks", "--preserve-symlinks-main"] : [];
+        const child = spawn(process.execPath, [...execArgv, runner, "127.0.0.1:0", folder], {
+            cwd: folder, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"],
+        });
         if (options.background) {
             child.unref();
             (child.stdout as unknown as { unref(): void }).unref();
@@ -115,7 +126,7 @@ export class PolicyAnalyzer {
     }
 
     /** Starts the pack and configures it (schema defaults applied, `config` validated); stops it if that fails. */
-    static async startConfigured(config: PolicyPackConfig = {}, packDir = POLICY_PACK_DIR, options: { background?: boolean } = {}): Promise<PolicyAnalyzer> {
+    static async startConfigured(config: PolicyPackConfig = {}, packDir = POLICY_PACK_DIR, options: Parameters<typeof PolicyAnalyzer.start>[1] = {}): Promise<PolicyAnalyzer> {
         const analyzer = await PolicyAnalyzer.start(packDir, options);
         try {
             await analyzer.configure(config);

@@ -96,7 +96,7 @@ const AUTONAMED = new Set(["aws:sqs/queue:Queue", "aws:lambda/function:Function"
     "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
     "aws:cloudwatch/eventArchive:EventArchive", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup"]);
 
-class RecordingMocks implements pulumi.runtime.Mocks {
+export class RecordingMocks implements pulumi.runtime.Mocks {
     constructor(private readonly preview: boolean) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {

@@ -1,13 +1,16 @@
 // The policy pack, exercised the way the Pulumi CLI exercises it: started from policy/ by run-policy-pack,
 // configured, and fed resources over gRPC (Analyze, AnalyzeStack).
 import { strict as assert } from "assert";
+import { RUNTIME_LIFECYCLE, RUNTIMES_CHECKED } from "../policy/runtimes";
 import { AnalyzedResource, Diagnostic, PolicyAnalyzer, UNKNOWN_VALUE } from "../scripts/policy-analyzer";
 import { allCombinations, analyzeRun, previewAll, previewWithPolicies } from "../scripts/preview-policy";
 import { RecordedResource, runProgram } from "./harness";
 
+/** The pack's config in every test: runtime-not-near-deprecation judges on the date its table was read, not the clock. */
+const PINNED = { "runtime-not-near-deprecation": { today: RUNTIMES_CHECKED } };
 // The pack takes seconds to start (ts-node type-checks it, as under the CLI): start it while mocha loads the test
 // files, so it comes up in its own process while the suites before this one run.
-const starting = PolicyAnalyzer.startConfigured({}, undefined, { background: true });
+const starting = PolicyAnalyzer.startConfigured(PINNED, undefined, { background: true });
 starting.catch(() => undefined); // reported by the before hook that awaits it
 let analyzer: PolicyAnalyzer;
 
@@ -61,6 +64,7 @@ describe("policy pack (through its gRPC analyzer)", function () {
             "async-function-has-failure-destination:mandatory", "dlq-has-depth-alarm:mandatory", "function-has-errors-alarm:mandatory",
             "visibility-timeout-exceeds-function-timeout:mandatory", "visibility-timeout-recommended:advisory",
             "dlq-retention-longer-than-source:advisory", "max-receive-count-at-least-5:advisory",
+            "runtime-not-near-deprecation:mandatory",
         ]);
         for (const p of policies) assert.ok(p.description.length > 60, p.name);
     });
@@ -148,8 +152,52 @@ describe("policy pack (through its gRPC analyzer)", function () {
         });
     });
 
+    describe("runtime-not-near-deprecation: from the dated table of Lambda's runtimes page, on a date set through its config", () => {
+        afterEach(() => analyzer.configure(PINNED));
+        const fn = (runtime: string | undefined) => res(FN, `fn-${runtime}`, { name: "fn-1", timeout: 10, ...(runtime ? { runtime } : { packageType: "Image" }) });
+        /** The levels the policy reports for `runtime` when the config says today is `today`. */
+        const verdict = async (runtime: string | undefined, today: string, warnDays?: number) => {
+            await analyzer.configure({ "runtime-not-near-deprecation": { today, ...(warnDays === undefined ? {} : { warnDays }) } });
+            return (await analyzer.analyze(fn(runtime))).filter((d) => d.policyName === "runtime-not-near-deprecation");
+        };
+        const levels = (ds: Diagnostic[]) => ds.map((d) => d.enforcementLevel);
+        const dayBefore = (iso: string) => new Date(Date.parse(iso) - 86_400_000).toISOString().slice(0, 10);
+        const daysBefore = (iso: string, n: number) => new Date(Date.parse(iso) - n * 86_400_000).toISOString().slice(0, 10);
+
+        it("the table holds AWS's three dates for each Node.js runtime, in order", () => {
+            assert.deepEqual(Object.keys(RUNTIME_LIFECYCLE).sort(), ["nodejs20.x", "nodejs22.x", "nodejs24.x"]);
+            for (const [runtime, life] of Object.entries(RUNTIME_LIFECYCLE)) assert.ok(life.deprecation < life.blockCreate && life.blockCreate < life.blockUpdate, runtime);
+        });
+
+        for (const [runtime, life] of Object.entries(RUNTIME_LIFECYCLE)) {
+            it(`${runtime}: passes 181 days before its deprecation, advisory from 180 days before, mandatory from the day Lambda blocks creating functions on it`, async () => {
+                assert.deepEqual(levels(await verdict(runtime, daysBefore(life.deprecation, 181))), [], "pass fixture");
+                const near = await verdict(runtime, daysBefore(life.deprecation, 180));
+                assert.deepEqual(levels(near), ["advisory"]);
+                assert.match(near[0].message, new RegExp(`${runtime.replace(".", "\\.")} is deprecated on ${life.deprecation}, in 180 days`));
+                assert.deepEqual(levels(await verdict(runtime, dayBefore(life.blockCreate))), ["advisory"], "deprecated, creation not blocked yet");
+                const blocked = await verdict(runtime, life.blockCreate);
+                assert.deepEqual(levels(blocked), ["mandatory"]);
+                assert.match(blocked[0].message, new RegExp(`blocks creating functions on it since ${life.blockCreate}`));
+            });
+        }
+
+        it("a Node.js runtime older than every listed one is mandatory; another language's runtime and a container image are not judged", async () => {
+            assert.deepEqual(levels(await verdict("nodejs18.x", RUNTIMES_CHECKED)), ["mandatory"]);
+            assert.deepEqual(levels(await verdict("python3.13", RUNTIMES_CHECKED)), []);
+            assert.deepEqual(levels(await verdict(undefined, RUNTIMES_CHECKED)), []);
+        });
+
+        it("warnDays narrows the advisory window; a bad date is refused by the config schema", async () => {
+            const life = RUNTIME_LIFECYCLE["nodejs22.x"];
+            assert.deepEqual(levels(await verdict("nodejs22.x", daysBefore(life.deprecation, 31), 30)), []);
+            assert.deepEqual(levels(await verdict("nodejs22.x", daysBefore(life.deprecation, 30), 30)), ["advisory"]);
+            await assert.rejects(analyzer.configure({ "runtime-not-near-deprecation": { today: "2 December 2026" } }), /runtime-not-near-deprecation\.today = "2 December 2026": must match pattern/);
+        });
+    });
+
     describe("policy config, as the CLI applies it", () => {
-        afterEach(() => analyzer.configure());
+        afterEach(() => analyzer.configure(PINNED));
 
         it("a ratio changed through configure changes the verdict", async () => {
             const stack = consumerStack(false, { visibility: 100 }); // 100 s for a 30 s function

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as esbuild from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
@@ -212,12 +213,49 @@ function writeIfChanged(file: string, contents: Uint8Array): void {
 }
 
 /**
+ * What a bundle was built from, kept beside its folder (not in it: the folder is the archive): esbuild's version and
+ * options and this module's code, and the SHA-256 of every input esbuild read and every file written.
+ */
+interface BuildRecord {
+    key: string;
+    inputs: Record<string, string>;
+    outputs: Record<string, string>;
+    coldStartBytes: number;
+    totalBytes: number;
+}
+
+const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+const recordFile = (dir: string) => `${dir}.build.json`;
+// This module's own code is in the key too: it rewrites what esbuild writes (the source maps).
+const buildKey = (entry: string, dir: string) => crypto.createHash("sha256").update(JSON.stringify({ esbuild: esbuild.version, options: bundleOptions(entry, dir), bundler: sha256(__filename) })).digest("hex");
+
+/**
+ * The bundle in `dir` if it is what esbuild would build now: same esbuild and options, every input and output file
+ * byte for byte as recorded, nothing else in the folder. Content, not timestamps: npm gives every installed file
+ * the same mtime. Hashing a handler's ~850 inputs takes milliseconds; bundling takes a second of two cores.
+ */
+function reusableBundle(entry: string, dir: string): Bundle | undefined {
+    try {
+        const record: BuildRecord = JSON.parse(fs.readFileSync(recordFile(dir), "utf8"));
+        if (record.key !== buildKey(entry, dir)) return undefined;
+        if (fs.readdirSync(dir).sort().join("\n") !== Object.keys(record.outputs).map((f) => path.basename(f)).sort().join("\n")) return undefined;
+        for (const [file, digest] of [...Object.entries(record.inputs), ...Object.entries(record.outputs)]) if (sha256(file) !== digest) return undefined;
+        return { dir, coldStartBytes: record.coldStartBytes, totalBytes: record.totalBytes };
+    } catch {
+        return undefined; // no record, or a file it names is gone: build
+    }
+}
+
+/**
  * Bundles `entry` with esbuild into `dir` (index.mjs, its chunks and their maps). esbuild output depends only on
  * the sources, so the same source gives the same archive hash and a second `pulumi up` shows no diff. Builds run
  * in esbuild's own process, so several bundle at once, and each file is replaced atomically, so processes
- * bundling the same entry side by side (parallel test workers) agree.
+ * bundling the same entry side by side (parallel test workers) agree. `reuse`: return the bundle already in `dir`
+ * when nothing it was built from changed (how every preview after the first starts in a fraction of the time).
  */
-export async function bundleEntry(entry: string, dir: string): Promise<Bundle> {
+export async function bundleEntry(entry: string, dir: string, options: { reuse?: boolean } = {}): Promise<Bundle> {
+    const reused = options.reuse ? reusableBundle(entry, dir) : undefined;
+    if (reused) return reused;
     const result = await esbuild.build(bundleOptions(entry, dir));
     fs.mkdirSync(dir, { recursive: true });
     for (const file of result.outputFiles) {
@@ -231,27 +269,39 @@ export async function bundleEntry(entry: string, dir: string): Promise<Bundle> {
     const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".mjs"));
     // Dynamically imported modules are entry points too: the handler's is the one written as index.mjs.
     const entryOutput = outputs.find((f) => path.basename(f) === HANDLER_FILE)!;
-    return {
+    const bundle = {
         dir,
         coldStartBytes: coldStartBytes(result.metafile, entryOutput),
         totalBytes: outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0),
     };
+    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
+    // ("namespace:path") are this module's code, which the key covers.
+    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
+    const record: BuildRecord = {
+        key: buildKey(entry, dir),
+        inputs: Object.fromEntries(files.map((f) => [f, sha256(f)])),
+        outputs: Object.fromEntries(result.outputFiles.map((f) => [f.path, sha256(f.path)])),
+        coldStartBytes: bundle.coldStartBytes,
+        totalBytes: bundle.totalBytes,
+    };
+    writeIfChanged(recordFile(dir), Buffer.from(JSON.stringify(record)));
+    return bundle;
 }
 
-/** Bundles `functions/<handler>/index.ts` into `.build/functions/<handler>`. */
-export function bundleHandler(handler: string): Promise<Bundle> {
+/** Bundles `functions/<handler>/index.ts` into `.build/functions/<handler>` (`reuse`: see bundleEntry). */
+export function bundleHandler(handler: string, options: { reuse?: boolean } = {}): Promise<Bundle> {
     const entry = path.join(FUNCTIONS_DIR, handler, "index.ts");
     if (!fs.existsSync(entry)) return Promise.reject(new Error(`No handler entry ${path.relative(process.cwd(), entry)} for "${handler}"`));
-    return bundleEntry(entry, path.join(BUILD_DIR, handler));
+    return bundleEntry(entry, path.join(BUILD_DIR, handler), options);
 }
 
 const bundled = new Map<string, Promise<Bundle>>();
 
-/** A handler's bundle, built once per process (sources do not change while a program runs). */
+/** A handler's bundle, built once per process (sources do not change while a program runs), reused from an earlier run when current. */
 export function bundledHandler(handler: string): Promise<Bundle> {
     let bundle = bundled.get(handler);
     if (!bundle) {
-        bundle = bundleHandler(handler);
+        bundle = bundleHandler(handler, { reuse: true });
         bundled.set(handler, bundle);
     }
     return bundle;

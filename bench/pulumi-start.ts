@@ -1,0 +1,85 @@
+// How long `pulumi preview` waits for the program: from the language host starting node to the last resource the
+// program registers, through @pulumi/pulumi/cmd/run against the tests' in-process engine (test/language-host.ts), in
+// the mode Pulumi.yaml configures and in ts-node's two modes for comparison. Target (issue 22): ≤ 2 s for every
+// pattern in the configured mode, each alone and all four together, with the handler bundles already built (every
+// preview after the first); the first preview after a handler change also bundles, and is shown beside it.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BUILD_DIR } from "../patterns/shared/bundle";
+import { TOGGLES } from "../patterns/config";
+import { configuredRuntimeOptions, HostRunOptions, runThroughLanguageHost } from "../test/language-host";
+
+const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
+const TARGET_SECONDS = 2;
+
+export interface StartRow {
+    mode: string; patterns: string; runs: number; medianSeconds: number; minSeconds: number; maxSeconds: number; resources: number;
+    /** CPU seconds (user + system) of the program's process, median: steadier than wall time on a shared machine. */
+    cpuSeconds: number;
+    target?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A preload that prints the process's CPU time as it exits, so a run reports it without changing what it does. */
+const CPU_REPORTER = path.join(os.tmpdir(), "pulumi-start-cpu.js");
+fs.writeFileSync(CPU_REPORTER, 'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\nCPU_MS ${(u.user + u.system) / 1000}\\n`); });\n');
+
+/** `options` with the CPU reporter loaded before whatever nodeargs the mode has. */
+function withCpuReport(options: HostRunOptions): HostRunOptions {
+    const runtime = options.runtimeOptions ?? configuredRuntimeOptions();
+    return { ...options, runtimeOptions: { ...runtime, nodeargs: `--require ${CPU_REPORTER} ${runtime.nodeargs ?? ""}`.trim() } };
+}
+
+async function measure(mode: string, patterns: string[], runs: number, options: HostRunOptions = {}, before?: () => void): Promise<StartRow> {
+    const seconds: number[] = [];
+    const cpu: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < runs; i++) {
+        before?.();
+        const run = await runThroughLanguageHost({ ...withCpuReport(options), config: Object.fromEntries(patterns.map((p) => [p, true])), preview: true });
+        if (run.exitCode !== 0) throw new Error(`${mode} (${patterns.join(", ")}) exited ${run.exitCode}:\n${run.stderr}`);
+        seconds.push(run.lastRegistrationMs / 1000);
+        cpu.push(Number(/CPU_MS (\S+)/.exec(run.stderr)?.[1] ?? NaN) / 1000);
+        resources = run.registrations.length;
+    }
+    return {
+        mode, patterns: patterns.length === TOGGLES.length ? "all four" : patterns.join(", "), runs, resources,
+        medianSeconds: median(seconds), minSeconds: Math.min(...seconds), maxSeconds: Math.max(...seconds), cpuSeconds: median(cpu),
+    };
+}
+
+/** Forgets the bundle records, so the next run bundles every handler again (as after a handler change). */
+const forgetBundles = () => {
+    for (const file of fs.existsSync(BUILD_DIR) ? fs.readdirSync(BUILD_DIR) : []) if (file.endsWith(".build.json")) fs.rmSync(path.join(BUILD_DIR, file));
+};
+
+export async function pulumiStart(): Promise<StartRow[]> {
+    const rows: StartRow[] = [];
+    await measure("warm-up", [...TOGGLES], 1); // builds the bundles and fills the OS file cache
+    for (const pattern of TOGGLES) rows.push({ ...await measure("Pulumi.yaml (configured)", [pattern], RUNS), target: TARGET_SECONDS });
+    rows.push({ ...await measure("Pulumi.yaml (configured)", [...TOGGLES], RUNS), target: TARGET_SECONDS });
+    rows.push(await measure("Pulumi.yaml, handlers changed (bundles rebuilt)", [...TOGGLES], 1, {}, forgetBundles));
+    rows.push(await measure("ts-node transpile-only (typescript: true, PULUMI_NODEJS_TRANSPILE_ONLY=true)", [...TOGGLES], 1, { runtimeOptions: { typescript: true }, env: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } }));
+    rows.push(await measure("ts-node type-check (typescript: true: Pulumi's default)", [...TOGGLES], 1, { runtimeOptions: { typescript: true } }));
+    return rows;
+}
+
+export function printPulumiStart(rows: StartRow[]): void {
+    console.log(`\nPulumi language host start → last resource registered (pulumi preview of a new stack; in-process engine; ${RUNS} runs per configured row)`);
+    console.log("| mode | patterns | resources | runs | median s | min–max s | CPU s (whole run) |");
+    console.log("|---|---|---:|---:|---:|---|---:|");
+    for (const r of rows) console.log(`| ${r.mode} | ${r.patterns} | ${r.resources} | ${r.runs} | ${r.medianSeconds.toFixed(2)} | ${r.minSeconds.toFixed(2)}–${r.maxSeconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} |`);
+    for (const r of rows.filter((row) => row.target !== undefined)) {
+        const over = r.medianSeconds - r.target!;
+        console.log(`target start ≤ ${r.target!.toFixed(1)} s (${r.patterns}, configured): ${over <= 0 ? "met" : `missed by ${over.toFixed(2)} s`} (median ${r.medianSeconds.toFixed(2)} s)`);
+    }
+}
+
+if (require.main === module) {
+    pulumiStart().then(printPulumiStart, (error) => {
+        console.error(error);
+        process.exit(1);
+    });
+}
