@@ -37,6 +37,7 @@ export const SQS_INACTIVE_AFTER_MS = 6 * 3600 * 1000;
 export const SQS_METRICS_RESUME_DELAY_MS = 15 * 60 * 1000;
 const EMPTY: SQSMessageAttributes = Object.freeze({});
 const NO_ATTRIBUTES = {};
+const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
 const HIDDEN = 1;
@@ -336,23 +337,7 @@ export class SimQueue {
 
     /** The record Lambda's event source mapping puts in the event for a received message. */
     record(m: SimMessage): SQSRecord {
-        const attributes: SQSRecord["attributes"] = {
-            ApproximateReceiveCount: String(m.receiveCount),
-            SentTimestamp: String(LAB_EPOCH + m.sentAt),
-            SenderId: "AIDAIENQZJOLO23YVJ4VO",
-            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
-            ...(m.groupId !== undefined ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber } : {}),
-        };
-        return new LabSqsRecord(m.body, {
-            messageId: m.messageId,
-            receiptHandle: m.receipt!,
-            body: m.body,
-            attributes,
-            messageAttributes: m.attributes === EMPTY ? {} : m.attributes,
-            eventSource: "aws:sqs",
-            eventSourceARN: this.arn,
-            awsRegion: REGION,
-        }) as unknown as SQSRecord;
+        return new LabSqsRecord(m, this.arn) as unknown as SQSRecord;
     }
 
     private get retentionMs(): number {
@@ -547,14 +532,44 @@ export class SimQueue {
     }
 }
 
-/** An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. */
+/**
+ * An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. Its
+ * fields are set one by one in a fixed order (body first, as the event has always listed them): one shape for every
+ * record, no options object copied per record.
+ */
 class LabSqsRecord {
-    constructor(body: string, fields: Omit<SQSRecord, "md5OfBody">) {
-        Object.assign(this, fields);
-        this.body = body;
-    }
-
     body: string;
+    messageId: string;
+    receiptHandle: string;
+    attributes: SQSRecord["attributes"];
+    messageAttributes: SQSMessageAttributes;
+    eventSource: "aws:sqs";
+    eventSourceARN: string;
+    awsRegion: string;
+
+    constructor(m: SimMessage, arn: string) {
+        this.body = m.body;
+        this.messageId = m.messageId;
+        this.receiptHandle = m.receipt!;
+        this.attributes = m.groupId === undefined
+            ? {
+                ApproximateReceiveCount: String(m.receiveCount),
+                SentTimestamp: String(LAB_EPOCH + m.sentAt),
+                SenderId: SENDER_ID,
+                ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+            }
+            : {
+                ApproximateReceiveCount: String(m.receiveCount),
+                SentTimestamp: String(LAB_EPOCH + m.sentAt),
+                SenderId: SENDER_ID,
+                ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+                MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
+            } as SQSRecord["attributes"];
+        this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
+        this.eventSource = "aws:sqs";
+        this.eventSourceARN = arn;
+        this.awsRegion = REGION;
+    }
 
     get md5OfBody(): string {
         return crypto.createHash("md5").update(this.body).digest("hex");
