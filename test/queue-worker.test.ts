@@ -74,6 +74,14 @@ describe("queue worker wiring", () => {
         assert.equal(esm.batchSize, 10);
         assert.equal(esm.maximumBatchingWindowInSeconds, 0);
         assert.deepEqual(esm.scalingConfig, { maximumConcurrency: 10 });
+        assert.equal(esm.provisionedPollerConfig, undefined);
+    });
+
+    it("in provisioned mode deploys provisionedPollerConfig and no scalingConfig (Lambda takes one or the other)", async () => {
+        const provisioned = new Stack(await runProgram({ queueWorker: true, queueWorkerSettings: { provisionedPollers: { minimumPollers: 3, maximumPollers: 30 } } }));
+        const esm = provisioned.get(T.esm, "queue-worker-esm").inputs;
+        assert.deepEqual(esm.provisionedPollerConfig, { minimumPollers: 3, maximumPollers: 30 });
+        assert.equal(esm.scalingConfig, undefined);
     });
 
     it("redrives this queue to this DLQ after 5 receives, and the DLQ accepts redrives from this queue only", () => {

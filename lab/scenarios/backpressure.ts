@@ -96,7 +96,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         const main = lanes.find((l) => l.stack)!;
         queueGauges(run, main.queues, main.esm);
         run.timeline.gauge("oldest message age", () => Math.round(main.queues.queue.oldestAgeMs / 1000), "seconds");
-        for (const l of lanes.filter((x) => !x.stack)) run.timeline.gauge(`${l.mode}: concurrent invocations`, () => l.esm.concurrent, "invocations");
+        for (const l of lanes.filter((x) => !x.stack)) run.timeline.gauge(`concurrent invocations (${l.mode})`, () => l.esm.concurrent, "invocations");
         const watch = () => {
             for (const l of lanes) {
                 l.maxAgeMs = Math.max(l.maxAgeMs, l.queues.queue.oldestAgeMs);
