@@ -5,15 +5,16 @@ import { VirtualClock } from "../lab/sim/clock";
 import { EventSourceMapping, EsmOptions, INITIAL_CONCURRENCY, MAX_SQS_CONCURRENCY, PROVISIONED_MODE } from "../lab/sim/esm";
 import { FAIR_QUEUE, SimMessage, SimQueue } from "../lab/sim/sqs";
 import { parseLabConfig } from "../patterns/config";
+import { findScenario, runScenario } from "../lab/runner";
 
 const mappingOn = (clock: VirtualClock, q: SimQueue, scaling: Partial<EsmOptions>, work = 2000) => new EventSourceMapping(clock, q, () => async () => { await clock.sleep(work); },
     { functionName: "f", batchSize: 1, maximumBatchingWindowSeconds: 0, functionTimeoutSeconds: 30, reportBatchItemFailures: true, ...scaling });
 
 /** The concurrency after `ms` of a burst of `n` one-record batches. */
-async function concurrencyAt(scaling: Partial<EsmOptions>, ms: number, n = 50_000): Promise<{ esm: EventSourceMapping; concurrent: number; limit: number }> {
+async function concurrencyAt(scaling: Partial<EsmOptions>, ms: number, n = 20_000, work = 2000): Promise<{ esm: EventSourceMapping; concurrent: number; limit: number }> {
     const clock = new VirtualClock();
     const q = new SimQueue(clock, { name: "q", visibilityTimeoutSeconds: 180 });
-    const esm = mappingOn(clock, q, scaling);
+    const esm = mappingOn(clock, q, scaling, work);
     for (let i = 0; i < n; i++) q.send(`m${i}`);
     let concurrent = 0;
     let limit = 0;
@@ -24,20 +25,20 @@ async function concurrencyAt(scaling: Partial<EsmOptions>, ms: number, n = 50_00
 
 describe("event source mapping scaling modes (services-sqs-scaling, ProvisionedPollerConfig)", () => {
     it("default mode: 5 concurrent batches at first, +300 a minute, at most 1,250 for the mapping", async () => {
-        assert.equal((await concurrencyAt({}, 500)).concurrent, INITIAL_CONCURRENCY);
-        const minute = await concurrencyAt({}, 60_000);
+        assert.equal((await concurrencyAt({}, 500, 100)).concurrent, INITIAL_CONCURRENCY);
+        const minute = await concurrencyAt({}, 60_000, 6000);
         assert.equal(minute.limit, INITIAL_CONCURRENCY + 300);
         assert.ok(minute.concurrent <= minute.limit && minute.concurrent > minute.limit - 15, String(minute.concurrent)); // a batch starts as another ends
         assert.equal(MAX_SQS_CONCURRENCY, 1250);
-        assert.equal((await concurrencyAt({}, 300_000, 400_000)).limit, MAX_SQS_CONCURRENCY);
-        assert.equal((await concurrencyAt({ maximumConcurrency: 7 }, 60_000)).concurrent, 7);
+        assert.equal((await concurrencyAt({}, 300_000, 12_000, 25_000)).limit, MAX_SQS_CONCURRENCY);
+        assert.equal((await concurrencyAt({ maximumConcurrency: 7 }, 60_000, 300)).concurrent, 7);
     });
 
     it("provisioned mode: the minimum's invocations at once, +1,000 a minute, at most maximumPollers' worth", async () => {
         const per = PROVISIONED_MODE.invocationsPerPoller;
-        assert.equal((await concurrencyAt({ provisionedPollers: { minimumPollers: 3, maximumPollers: 200 } }, 500)).concurrent, 3 * per);
-        assert.equal((await concurrencyAt({ provisionedPollers: { minimumPollers: 3, maximumPollers: 200 } }, 30_000)).limit, 3 * per + 500);
-        const capped = await concurrencyAt({ provisionedPollers: { minimumPollers: 2, maximumPollers: 5 } }, 60_000);
+        assert.equal((await concurrencyAt({ provisionedPollers: { minimumPollers: 3, maximumPollers: 200 } }, 500, 100)).concurrent, 3 * per);
+        assert.equal((await concurrencyAt({ provisionedPollers: { minimumPollers: 3, maximumPollers: 200 } }, 30_000, 6000)).limit, 3 * per + 500);
+        const capped = await concurrencyAt({ provisionedPollers: { minimumPollers: 2, maximumPollers: 5 } }, 60_000, 3000);
         assert.equal(capped.concurrent, 5 * per);
         assert.equal(capped.esm.stats.peakPollers, 5);
     });
@@ -124,5 +125,33 @@ describe("SQS fair queues (How Amazon SQS fair queues work)", () => {
         assert.equal(q.noisyGroups, undefined, "no tenant key: not a fair queue");
         assert.throws(() => q.send("x", { messageGroupId: "has space" }), /MessageGroupId "has space" is not 1–128/);
         assert.throws(() => q.send("x", { messageGroupId: "g".repeat(129) }), /not 1–128/);
+    });
+});
+
+describe("noisy-tenant and burst-backpressure (the runner's documented outcomes)", () => {
+    it("noisy-tenant: quiet tenants keep their time in the queue with fair queues, the noisy tenant is detected and alarmed, nothing is lost", async () => {
+        const r = await runScenario(findScenario("noisy-tenant"), { sets: { burstRatePerSecond: "120", burstSeconds: "90", trafficSeconds: "200" } });
+        assert.ok(r.conservation.holds && r.conservation.lost.length === 0);
+        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
+        const m = (k: string) => r.measures[k] as number;
+        assert.ok(m("quiet tenants' worst p99 with fair queues (s)") < 2, String(m("quiet tenants' worst p99 with fair queues (s)")));
+        assert.ok(m("quiet tenants' worst p99 without fair queues (s)") > 20, String(m("quiet tenants' worst p99 without fair queues (s)")));
+        assert.equal(r.measures["tenants SQS marked noisy"], "tenant-a");
+        const alarm = r.alarms.find((a) => a.name === "queue-worker-noisy-groups")!;
+        assert.ok(alarm.firstAlarmSeconds !== null && alarm.firstAlarmSeconds >= r.faultStartSeconds!, "the noisy tenant raises the stack's noisy-groups alarm");
+        assert.deepEqual(r.alarms.filter((a) => a.name.startsWith("queue-worker-no-tenant-key")), [], "the comparison queue carries no alarm of the stack");
+        assert.ok(r.assumes.some((a) => a.name === "FAIR_QUEUE"), "the figures that follow from the assumption say so");
+    });
+
+    it("burst-backpressure compares the three scaling modes on one burst: the cap bounds the load, provisioned drains fastest, each mode conserves every message", async () => {
+        const r = await runScenario(findScenario("burst-backpressure"), { sets: { messages: "3000" } });
+        assert.ok(r.conservation.holds);
+        assert.equal(r.conservation.units, 9000);
+        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
+        const m = (k: string) => r.measures[k] as number;
+        assert.equal(m("maximumConcurrency: peak concurrent invocations"), 10);
+        assert.ok(m("provisioned mode: seconds to drain") < m("default mode: seconds to drain") && m("default mode: seconds to drain") < m("maximumConcurrency: seconds to drain"));
+        assert.ok(m("provisioned mode: event poller-hours") >= (2 * r.virtualSeconds) / 3600 - 1e-9, "the two minimum pollers are billed for the whole run");
+        assert.ok(r.assumes.some((a) => a.name === "PROVISIONED_MODE"));
     });
 });
