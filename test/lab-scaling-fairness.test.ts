@@ -5,7 +5,6 @@ import { VirtualClock } from "../lab/sim/clock";
 import { EventSourceMapping, EsmOptions, INITIAL_CONCURRENCY, MAX_SQS_CONCURRENCY, PROVISIONED_MODE } from "../lab/sim/esm";
 import { FAIR_QUEUE, SimMessage, SimQueue } from "../lab/sim/sqs";
 import { parseLabConfig } from "../patterns/config";
-import { findScenario, runScenario } from "../lab/runner";
 
 const mappingOn = (clock: VirtualClock, q: SimQueue, scaling: Partial<EsmOptions>, work = 2000) => new EventSourceMapping(clock, q, () => async () => { await clock.sleep(work); },
     { functionName: "f", batchSize: 1, maximumBatchingWindowSeconds: 0, functionTimeoutSeconds: 30, reportBatchItemFailures: true, ...scaling });
@@ -127,30 +126,3 @@ describe("SQS fair queues (How Amazon SQS fair queues work)", () => {
     });
 });
 
-describe("noisy-tenant and burst-backpressure (the runner's documented outcomes)", () => {
-    it("noisy-tenant: quiet tenants keep their time in the queue with fair queues, the noisy tenant is detected and alarmed, nothing is lost", async () => {
-        const r = await runScenario(findScenario("noisy-tenant"), { sets: { maximumConcurrency: "4", quietRatePerSecond: "2", burstRatePerSecond: "60", burstSeconds: "150", trafficSeconds: "200" } });
-        assert.ok(r.conservation.holds && r.conservation.lost.length === 0);
-        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
-        const m = (k: string) => r.measures[k] as number;
-        assert.ok(m("quiet tenants' worst p99 with fair queues (s)") < 2, String(m("quiet tenants' worst p99 with fair queues (s)")));
-        assert.ok(m("quiet tenants' worst p99 without fair queues (s)") > 20, String(m("quiet tenants' worst p99 without fair queues (s)")));
-        assert.equal(r.measures["tenants SQS marked noisy"], "tenant-a");
-        const alarm = r.alarms.find((a) => a.name === "queue-worker-noisy-groups")!;
-        assert.ok(alarm.firstAlarmSeconds !== null && alarm.firstAlarmSeconds >= r.faultStartSeconds!, "the noisy tenant raises the stack's noisy-groups alarm");
-        assert.deepEqual(r.alarms.filter((a) => a.name.startsWith("queue-worker-no-tenant-key")), [], "the comparison queue carries no alarm of the stack");
-        assert.ok(r.assumes.some((a) => a.name === "FAIR_QUEUE"), "the figures that follow from the assumption say so");
-    });
-
-    it("burst-backpressure compares the three scaling modes on one burst: the cap bounds the load, provisioned drains fastest, each mode conserves every message", async () => {
-        const r = await runScenario(findScenario("burst-backpressure"), { sets: { messages: "3000" } });
-        assert.ok(r.conservation.holds);
-        assert.equal(r.conservation.units, 9000);
-        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
-        const m = (k: string) => r.measures[k] as number;
-        assert.equal(m("maximumConcurrency: peak concurrent invocations"), 10);
-        assert.ok(m("provisioned mode: seconds to drain") < m("default mode: seconds to drain") && m("default mode: seconds to drain") < m("maximumConcurrency: seconds to drain"));
-        assert.ok(m("provisioned mode: event poller-hours") >= (2 * r.virtualSeconds) / 3600 - 1e-9, "the two minimum pollers are billed for the whole run");
-        assert.ok(r.assumes.some((a) => a.name === "PROVISIONED_MODE"));
-    });
-});

@@ -42,7 +42,7 @@ describe("program toggles", () => {
             [T.queue]: 2,
             [T.queuePolicy]: 2,
             [T.redriveAllow]: 1,
-            [T.alarm]: 5, // source age, DLQ depth, Errors, Throttles, RecordsRetried
+            [T.alarm]: 6, // source age, noisy tenants, DLQ depth, Errors, Throttles, RecordsRetried
             [T.logGroup]: 1,
             [T.role]: 1,
             [T.rolePolicy]: 1,
