@@ -27,13 +27,15 @@ export const NOISY_TENANT: Scenario<"queueWorker"> = {
         + "throttled, they wait, and it stops being noisy when its backlog is used up or it sent nothing for 5 minutes (SQS developer guide, \"Amazon SQS fair queues\", "
         + "\"How Amazon SQS fair queues work\"). ApproximateNumberOfNoisyGroups counts the noisy tenants (\"Available CloudWatch metrics for Amazon SQS\").",
     params: {
-        quietRatePerSecond: { default: 5, min: 1, max: 100, description: "orders a second from each of the three quiet tenants, the whole run" },
-        burstRatePerSecond: { default: 150, min: 1, max: 1000, description: "orders a second from tenant-a during its burst" },
+        quietRatePerSecond: { default: 2, min: 1, max: 100, description: "orders a second from each of the three quiet tenants, the whole run" },
+        burstRatePerSecond: { default: 60, min: 1, max: 1000, description: "orders a second from tenant-a during its burst" },
         burstStartSeconds: { default: 60, min: 0, max: 3600, description: "when tenant-a's burst starts" },
-        burstSeconds: { default: 120, min: 1, max: 3600, description: "how long the burst lasts" },
-        trafficSeconds: { default: 360, min: 60, max: 7200, description: "how long the quiet tenants keep sending" },
+        burstSeconds: { default: 150, min: 1, max: 3600, description: "how long the burst lasts" },
+        trafficSeconds: { default: 300, min: 60, max: 7200, description: "how long the quiet tenants keep sending" },
         processingMs: { default: 1000, min: 0, max: 60_000, description: "virtual time one order takes" },
     },
+    // A consumer of 4 concurrent batches (about 39 orders a second) that the quiet tenants' 6 a second never fill and the burst does.
+    settings: { maximumConcurrency: 4 },
     assumes: [{
         name: "FAIR_QUEUE", value: "a noisy tenant becomes quiet again once its in-flight count falls to the largest quiet tenant's (AWS: \"comparable levels\"); the processing-time share rule is not modelled (AWS names no window)",
         figures: "the with-fair-queues times in the queue, the noisy minutes and the noisy-groups alarm's times", detection: true,

@@ -573,6 +573,8 @@ export class SimQueue {
                 if (d.length === 0) fair.deferred.delete(g);
             }
         }
+        // A noisy tenant whose last waiting messages this receive took is quiet again ("backlog used up").
+        if (fair && fair.noisy.size > 0) fair.evaluate(this.clock.now, this.hiddenCount);
         return out;
     }
 
@@ -592,7 +594,12 @@ export class SimQueue {
     }
 
     private startFair(): FairQueue {
-        this.metrics?.fairQueue(() => this.fair!.noisy.size);
+        // Read at each minute boundary: a tenant quiet for 5 minutes stops being noisy even while nobody receives.
+        this.metrics?.fairQueue(() => {
+            this.promote();
+            this.fair!.evaluate(this.clock.now, this.hiddenCount);
+            return this.fair!.noisy.size;
+        });
         return new FairQueue();
     }
 
