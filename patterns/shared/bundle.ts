@@ -43,8 +43,11 @@ const lazyBuiltins: esbuild.Plugin = {
     },
 };
 
-/** Bundled in front of every handler: stack traces mapped to the TypeScript sources on demand (no --enable-source-maps). */
-const SOURCE_MAPPED_STACKS = path.join(__dirname, "source-mapped-stacks.ts");
+/**
+ * Bundled in front of every handler: stack traces mapped to the TypeScript sources on demand (no --enable-source-maps).
+ * Handler code, so it lives with the handlers (functions/ never imports patterns/).
+ */
+const SOURCE_MAPPED_STACKS = path.join(FUNCTIONS_DIR, "shared", "source-mapped-stacks.ts");
 
 /** Resolves the entry `handler-entry:<file>` to a module that installs SOURCE_MAPPED_STACKS first, then re-exports the handler. */
 const handlerEntry: esbuild.Plugin = {
@@ -186,6 +189,8 @@ export interface Bundle {
     coldStartBytes: number;
     /** Bytes of JavaScript in the bundle, chunks loaded on demand included. */
     totalBytes: number;
+    /** The source files bundled (absolute paths), libraries' included. */
+    sources: string[];
 }
 
 /** The entry's size plus every chunk reachable from it through static imports (dynamic ones load on demand). */
@@ -240,7 +245,7 @@ function reusableBundle(entry: string, dir: string): Bundle | undefined {
         if (record.key !== buildKey(entry, dir)) return undefined;
         if (fs.readdirSync(dir).sort().join("\n") !== Object.keys(record.outputs).map((f) => path.basename(f)).sort().join("\n")) return undefined;
         for (const [file, digest] of [...Object.entries(record.inputs), ...Object.entries(record.outputs)]) if (sha256(file) !== digest) return undefined;
-        return { dir, coldStartBytes: record.coldStartBytes, totalBytes: record.totalBytes };
+        return { dir, coldStartBytes: record.coldStartBytes, totalBytes: record.totalBytes, sources: Object.keys(record.inputs) };
     } catch {
         return undefined; // no record, or a file it names is gone: build
     }
@@ -269,14 +274,15 @@ export async function bundleEntry(entry: string, dir: string, options: { reuse?:
     const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".mjs"));
     // Dynamically imported modules are entry points too: the handler's is the one written as index.mjs.
     const entryOutput = outputs.find((f) => path.basename(f) === HANDLER_FILE)!;
+    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
+    // ("namespace:path") are this module's code, which the key covers.
+    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
     const bundle = {
         dir,
         coldStartBytes: coldStartBytes(result.metafile, entryOutput),
         totalBytes: outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0),
+        sources: files,
     };
-    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
-    // ("namespace:path") are this module's code, which the key covers.
-    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
     const record: BuildRecord = {
         key: buildKey(entry, dir),
         inputs: Object.fromEntries(files.map((f) => [f, sha256(f)])),
