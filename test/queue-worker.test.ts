@@ -19,7 +19,7 @@ describe("program toggles", () => {
         const run = await runProgram({});
         assert.equal(run.error, undefined);
         assert.deepEqual(run.resources, []);
-        assert.equal(run.outputs.queueWorker, undefined);
+        assert.deepEqual(run.outputs, {}, "no output at all, not one per disabled pattern");
     });
 
     it("creates exactly the queue worker, its blocks and the alarm topic when queueWorker is on", async () => {
@@ -181,7 +181,8 @@ describe("queue worker wiring", () => {
         });
     });
 
-    it("exports the queue, DLQ, function and alarm topic", () => {
+    it("exports the queue, DLQ, function and alarm topic (the names the README's commands read), and nothing for the patterns that are off", () => {
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "queueWorker"]);
         assert.deepEqual(run.outputs.queueWorker, {
             queueUrl: queue().state.url,
             queueArn: queue().state.arn,
