@@ -17,7 +17,7 @@
 // pollers always ready, scaling up to maximumPollers "3 times faster", billed per poller while idle (PROVISIONED_MODE).
 // Lambda refuses a mapping whose function timeout exceeds the queue's visibility timeout (services-sqs-configure), and
 // sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
@@ -323,7 +323,7 @@ export class EventSourceMapping {
             settled = true;
             // A timed-out environment is replaced (Lambda restarts it); a finished one is reused.
             if (result !== "timeout") this.environments.release(handler);
-            const outcome = this.settle(records.map((r) => r.receiptHandle), records.map((r) => r.messageId), result);
+            const outcome = this.settle(batch, records, result);
             this.stats.byOutcome[outcome.outcome]++;
             this.stats.recordsReturned += outcome.returned;
             // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
@@ -354,15 +354,21 @@ export class EventSourceMapping {
     }
 
     /** Deletes what the response lets Lambda delete; everything else returns after its visibility timeout. */
-    private settle(receipts: string[], ids: string[], result: "timeout" | "error" | SQSBatchResponse | void): { outcome: Outcome; returned: number } {
-        if (result === "timeout" || result === "error") return { outcome: result, returned: receipts.length };
+    private settle(batch: SimMessage[], records: SQSRecord[], result: "timeout" | "error" | SQSBatchResponse | void): { outcome: Outcome; returned: number } {
+        if (result === "timeout" || result === "error") return { outcome: result, returned: records.length };
+        // The mapping deletes the messages it received, with the receipt handles it put in the event.
         if (!this.options.reportBatchItemFailures) {
-            receipts.forEach((r) => this.queue.delete(r));
+            for (let i = 0; i < records.length; i++) this.queue.deleteReceived(batch[i], records[i].receiptHandle);
             return { outcome: "success", returned: 0 };
         }
-        const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        for (const f of failures) if (!f || !ids.includes(f)) return { outcome: "invalid-response", returned: receipts.length };
-        receipts.forEach((r, i) => { if (!failures.has(ids[i])) this.queue.delete(r); });
+        const listed = result?.batchItemFailures ?? [];
+        if (listed.length === 0) {
+            for (let i = 0; i < records.length; i++) this.queue.deleteReceived(batch[i], records[i].receiptHandle);
+            return { outcome: "success", returned: 0 };
+        }
+        const failures = new Set(listed.map((f) => f.itemIdentifier));
+        for (const f of failures) if (!f || !records.some((r) => r.messageId === f)) return { outcome: "invalid-response", returned: records.length };
+        records.forEach((r, i) => { if (!failures.has(r.messageId)) this.queue.deleteReceived(batch[i], r.receiptHandle); });
         return { outcome: failures.size > 0 ? "partial" : "success", returned: failures.size };
     }
 }

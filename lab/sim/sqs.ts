@@ -49,8 +49,9 @@ export const SQS_METRICS_RESUME_DELAY_MS = 15 * 60 * 1000;
 export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs: 5 * 60 * 1000, comparableWhenAtMostQuietMax: true } as const;
 /** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
 const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
-const EMPTY: SQSMessageAttributes = {};
+const EMPTY: SQSMessageAttributes = Object.freeze({});
 const NO_ATTRIBUTES = {};
+const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
 const HIDDEN = 1;
@@ -132,6 +133,10 @@ class Deque<T> {
     peek(): T | undefined {
         return this.items[this.head];
     }
+
+    *values(): IterableIterator<T> {
+        for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
+    }
 }
 
 /**
@@ -194,12 +199,18 @@ export class SimQueue {
     readonly arn: string;
     readonly url: string;
     readonly fifo: boolean;
-    /** Every message that arrived and every way one left; `live` is what is still here. */
+    /** Every message that arrived and every way one left; `arrivals` holds what is still here. */
     readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, staleDeletesApplied: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
-    private readonly live = new Set<SimMessage>();
-    private readonly byId = new Map<string, SimMessage>();
-    /** The latest receipt handle of each message in flight: a receipt is valid only while it is the latest. */
-    private readonly byReceipt = new Map<string, SimMessage>();
+    /** The messages still here in arrival order, with gone ones among them until they are compacted away. */
+    private arrivals = new Deque<SimMessage>();
+    private liveCount = 0;
+    /**
+     * Message ID → live message, built the first time a receipt handle (`<message id>#<receive>`) arrives as a string
+     * (a handler's DeleteMessage) and kept from then on. The event source mapping deletes the messages it holds, so a
+     * run of a million messages needs no map: each entry cost more than the rest of a delivery.
+     */
+    private idIndex: Map<string, SimMessage> | undefined;
+    private readonly idPrefix: string;
     private readonly ready = new Deque<SimMessage>();
     private readonly hidden = new MinHeap<SimMessage>((a, b) => a.visibleAt < b.visibleAt);
     private readonly bySendTime = new Deque<SimMessage>();
@@ -223,6 +234,7 @@ export class SimQueue {
             throw new Error(`queue ${options.name}: MaximumMessageSize ${max} is outside ${SQS_MIN_MAXIMUM_MESSAGE_SIZE}–${SQS_MAX_MESSAGE_BYTES} bytes`);
         }
         this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
+        this.idPrefix = messageIdPrefix(options.name);
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
         if (options.cloudwatch) this.metrics = new QueueMetrics(options.cloudwatch, this, clock);
     }
@@ -272,12 +284,12 @@ export class SimQueue {
                 return seen.messageId;
             }
         }
-        const messageId = messageIdFor(this.options.name, ++this.sequence);
+        const messageId = this.idPrefix + messageIdSuffix(++this.sequence);
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
         this.metrics?.count("sent", 1);
         this.enqueue({
-            messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
+            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
             visibleAt: this.clock.now, generation: 0, state: READY,
             ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) }
                 : options.messageGroupId !== undefined ? { groupId: options.messageGroupId } : {}),
@@ -310,7 +322,22 @@ export class SimQueue {
             this.metrics.action(this.clock.now);
             this.metrics.count("deleted", 1);
         }
-        const m = this.byReceipt.get(receipt) ?? this.staleReceipt(receipt);
+        return this.deleteMessage(this.byId().get(receipt.slice(0, receipt.lastIndexOf("#"))), receipt);
+    }
+
+    /**
+     * DeleteMessage by the event source mapping, which holds the messages it received: the same outcome as
+     * `delete(receipt)` without finding the message by its handle (a string hashed per delete).
+     */
+    deleteReceived(m: SimMessage, receipt: string): boolean {
+        if (this.metrics) {
+            this.metrics.action(this.clock.now);
+            this.metrics.count("deleted", 1);
+        }
+        return this.deleteMessage(m.state === GONE ? undefined : m, receipt);
+    }
+
+    private deleteMessage(m: SimMessage | undefined, receipt: string): boolean {
         if (!m) return false; // already gone (deleted, redriven or expired)
         if (m.receipt !== receipt) {
             this.counts.staleDeletes++;
@@ -322,12 +349,6 @@ export class SimQueue {
         return true;
     }
 
-    /** The live message an older receipt handle of it names (receipt handles are `<message id>#<receive>`). */
-    private staleReceipt(receipt: string): SimMessage | undefined {
-        const m = this.byId.get(receipt.slice(0, receipt.lastIndexOf("#")));
-        return m && m.state !== GONE ? m : undefined;
-    }
-
     private random(): number {
         if (!this.options.random) throw new Error(`queue ${this.options.name}: a delete with a stale receipt needs the run's random source`);
         return this.options.random();
@@ -336,7 +357,7 @@ export class SimQueue {
     /** Messages that can be received now (ApproximateNumberOfMessagesVisible). */
     get visible(): number {
         this.promote();
-        return this.fifo ? this.live.size - this.inFlightFifo() : this.readyCount;
+        return this.fifo ? this.liveCount - this.inFlightFifo() : this.readyCount;
     }
 
     /** Received and not yet deleted or visible again (ApproximateNumberOfMessagesNotVisible). */
@@ -346,7 +367,7 @@ export class SimQueue {
     }
 
     get size(): number {
-        return this.live.size;
+        return this.liveCount;
     }
 
     /**
@@ -369,7 +390,7 @@ export class SimQueue {
     get nextVisibleAt(): number | undefined {
         if (this.fifo) {
             let next: number | undefined;
-            for (const m of this.live.values()) if (m.visibleAt > this.clock.now && (next === undefined || m.visibleAt < next)) next = m.visibleAt;
+            for (const m of this.liveMessages()) if (m.visibleAt > this.clock.now && (next === undefined || m.visibleAt < next)) next = m.visibleAt;
             return next;
         }
         this.promote();
@@ -379,7 +400,7 @@ export class SimQueue {
     /** Applies retention to every message (SQS deletes expired messages even if nobody receives). */
     sweep(): void {
         const retentionMs = this.retentionMs;
-        for (const m of [...this.live.values()]) {
+        for (const m of [...this.liveMessages()]) {
             if (this.clock.now - m.sentAt >= retentionMs) {
                 this.remove(m);
                 this.counts.expired++;
@@ -388,28 +409,12 @@ export class SimQueue {
     }
 
     messages(): IterableIterator<SimMessage> {
-        return this.live.values();
+        return this.liveMessages();
     }
 
     /** The record Lambda's event source mapping puts in the event for a received message. */
     record(m: SimMessage): SQSRecord {
-        const attributes: SQSRecord["attributes"] = {
-            ApproximateReceiveCount: String(m.receiveCount),
-            SentTimestamp: String(LAB_EPOCH + m.sentAt),
-            SenderId: "AIDAIENQZJOLO23YVJ4VO",
-            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
-            ...(m.groupId === undefined ? {} : this.fifo ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber } : { MessageGroupId: m.groupId }),
-        };
-        return new LabSqsRecord(m.body, {
-            messageId: m.messageId,
-            receiptHandle: m.receipt!,
-            body: m.body,
-            attributes,
-            messageAttributes: m.attributes,
-            eventSource: "aws:sqs",
-            eventSourceARN: this.arn,
-            awsRegion: REGION,
-        }) as unknown as SQSRecord;
+        return new LabSqsRecord(m, this.arn, this.fifo) as unknown as SQSRecord;
     }
 
     private get retentionMs(): number {
@@ -430,8 +435,9 @@ export class SimQueue {
     }
 
     private enqueue(m: SimMessage): void {
-        this.live.add(m);
-        this.byId.set(m.messageId, m);
+        this.arrivals.push(m);
+        this.liveCount++;
+        this.idIndex?.set(m.messageId, m);
         this.bySendTime.push(m);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!);
@@ -463,9 +469,33 @@ export class SimQueue {
         }
         if (this.fair && m.groupId !== undefined && m.state !== GONE) this.fair.add(this.fair.live, m.groupId, -1);
         m.state = GONE;
-        this.live.delete(m);
-        this.byId.delete(m.messageId);
-        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
+        this.liveCount--;
+        this.idIndex?.delete(m.messageId);
+        this.compactArrivals();
+    }
+
+    private byId(): Map<string, SimMessage> {
+        if (!this.idIndex) {
+            this.idIndex = new Map();
+            for (const m of this.liveMessages()) this.idIndex.set(m.messageId, m);
+        }
+        return this.idIndex;
+    }
+
+    private *liveMessages(): IterableIterator<SimMessage> {
+        for (const m of this.arrivals.values()) if (m.state !== GONE) yield m;
+    }
+
+    /** Drops gone messages from the front of `arrivals`, and from everywhere once they outnumber the live ones. */
+    private compactArrivals(): void {
+        const arrivals = this.arrivals;
+        for (let head = arrivals.peek(); head !== undefined && head.state === GONE; head = arrivals.peek()) arrivals.shift();
+        const gone = arrivals.length - this.liveCount;
+        if (gone > 1024 && gone > this.liveCount) {
+            const kept = new Deque<SimMessage>();
+            for (const m of arrivals.values()) if (m.state !== GONE) kept.push(m);
+            this.arrivals = kept;
+        }
     }
 
     /** Moves messages whose visibility timeout has passed (by `now`) back to the visible set. */
@@ -490,7 +520,7 @@ export class SimQueue {
         let visible: number;
         if (this.fifo) {
             visible = 0;
-            for (const m of this.live.values()) if (m.visibleAt <= at) visible++;
+            for (const m of this.liveMessages()) if (m.visibleAt <= at) visible++;
         } else {
             this.promote(at); // nothing runs between now and `at`: the messages due by then are visible then
             visible = this.readyCount;
@@ -527,9 +557,7 @@ export class SimQueue {
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
         m.generation++;
-        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
         m.receipt = `${m.messageId}#${m.generation}`;
-        this.byReceipt.set(m.receipt, m);
         this.counts.received++;
     }
 
@@ -611,7 +639,7 @@ export class SimQueue {
 
     private inFlightFifo(): number {
         let n = 0;
-        for (const m of this.live.values()) if (m.visibleAt > this.clock.now) n++;
+        for (const m of this.liveMessages()) if (m.visibleAt > this.clock.now) n++;
         return n;
     }
 
@@ -637,14 +665,44 @@ export class SimQueue {
     }
 }
 
-/** An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. */
+/**
+ * An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. Its
+ * fields are set one by one in a fixed order (body first, as the event has always listed them): one shape for every
+ * record, no options object copied per record.
+ */
 class LabSqsRecord {
-    constructor(body: string, fields: Omit<SQSRecord, "md5OfBody">) {
-        Object.assign(this, fields);
-        this.body = body;
-    }
-
     body: string;
+    messageId: string;
+    receiptHandle: string;
+    attributes: SQSRecord["attributes"];
+    messageAttributes: SQSMessageAttributes;
+    eventSource: "aws:sqs";
+    eventSourceARN: string;
+    awsRegion: string;
+
+    constructor(m: SimMessage, arn: string, fifo: boolean) {
+        this.body = m.body;
+        this.messageId = m.messageId;
+        this.receiptHandle = m.receipt!;
+        const attributes: SQSRecord["attributes"] = {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(LAB_EPOCH + m.sentAt),
+            SenderId: SENDER_ID,
+            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+        };
+        if (m.groupId !== undefined) {
+            attributes.MessageGroupId = m.groupId;
+            if (fifo) {
+                attributes.MessageDeduplicationId = m.deduplicationId;
+                attributes.SequenceNumber = m.sequenceNumber;
+            }
+        }
+        this.attributes = attributes;
+        this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
+        this.eventSource = "aws:sqs";
+        this.eventSourceARN = arn;
+        this.awsRegion = REGION;
+    }
 
     get md5OfBody(): string {
         return crypto.createHash("md5").update(this.body).digest("hex");
@@ -657,10 +715,18 @@ class LabSqsRecord {
 
 /** A UUID-shaped, reproducible ID: the n-th message (or event) of the named queue, topic or bus. */
 export function messageIdFor(queue: string, n: number): string {
+    return messageIdPrefix(queue) + messageIdSuffix(n);
+}
+
+/** The part of messageIdFor that depends only on the name: a queue computes it once. */
+function messageIdPrefix(queue: string): string {
     let h = 2166136261;
     for (let i = 0; i < queue.length; i++) h = Math.imul(h ^ queue.charCodeAt(i), 16777619);
-    const hex = (h >>> 0).toString(16).padStart(8, "0");
-    return `${hex}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+    return `${(h >>> 0).toString(16).padStart(8, "0")}-0000-4000-8000-`;
+}
+
+function messageIdSuffix(n: number): string {
+    return n.toString(16).padStart(12, "0");
 }
 
 /**
