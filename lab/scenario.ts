@@ -3,6 +3,7 @@
 import { ConfigError, LabConfig, parseLabConfig, PROJECT, settingsFieldNames, ToggleKey } from "../patterns/config";
 import { Conservation, LabRun, Timeline } from "./harness";
 import type { AlarmOutcome } from "./sim/cloudwatch";
+import type { CostReport } from "./cost/billing";
 
 export type ParamValue = number | boolean | string;
 
@@ -40,6 +41,8 @@ export interface Findings {
     expectations: { claim: string; holds: boolean }[];
     /** One paragraph: what happened and the AWS rule behind it, with this run's numbers. */
     explanation: string;
+    /** The messages the run's cost is divided by, when not the conservation ledger's units (fan-out: orders published, not subscriber copies). */
+    messages?: number;
 }
 
 export interface Scenario<K extends ToggleKey = ToggleKey> {
@@ -85,6 +88,8 @@ export interface ScenarioResult extends Findings {
     alarms: AlarmOutcome[];
     /** The assumed values this run's figures follow from (the scenario's, and CloudWatch's where an alarm time needs one). */
     assumes: AssumedValue[];
+    /** What the run would cost on AWS, by service and per million messages, from the price table (lab/cost/prices.ts). */
+    cost: CostReport;
 }
 
 /** A wrong --set: names the key, the value and what is allowed. */

@@ -27,7 +27,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
     faultStartSeconds: () => null, // filtering is not a failure
     async run(run, settings, params, go) {
         const n = Number(params.orders);
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
@@ -129,7 +129,7 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         const n = perMinute * Number(params.publishMinutes);
         const outageMs = Number(params.outageMinutes) * 60_000;
         const failure = params.failure as "server-error" | "client-error";
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const effects = new Effects();
         const queues = subscribedQueues(run, topic, "audit", settings, {

@@ -32,7 +32,7 @@ export const OVERSIZED_PAYLOADS: Scenario<"fanOut"> = {
     check: (_s, p) => (Number(p.tooLargeOrders) > Math.ceil(Number(p.orders) / 10) ? `tooLargeOrders=${p.tooLargeOrders} is more than the invokes (orders / 10 = ${Math.ceil(Number(p.orders) / 10)}): allowed at most one per invoke` : undefined),
     async run(run, settings, params, go) {
         const n = Number(params.orders);
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();

@@ -1,0 +1,102 @@
+// A lab run's bill: every simulated service registers the meter it keeps beside itself (plain counters its requests
+// increment), and at the end each meter says what it used, as lines of the price table. A new simulated part bills
+// with one line: `options.billing?.add(new ItsMeter(...))`.
+import { PRICE_REGION, PRICE_TABLE_DATE, PriceId, PRICES, usd } from "./prices";
+
+export type CostService = "SQS" | "SNS" | "EventBridge" | "Lambda" | "DynamoDB" | "CloudWatch" | "KMS";
+
+/** One quantity of one price, with the assumption it follows from if any. */
+export interface UsageLine {
+    price: PriceId;
+    quantity: number;
+    /** The lab assumption this quantity depends on (the price's own assumption is added by the bill). */
+    assumption?: string;
+}
+
+export interface Meter {
+    readonly service: CostService;
+    /** The resource, as the lab names it (queue, topic, function, table). */
+    readonly resource: string;
+    /** What the resource used over the run, which ended at `endMs` of virtual time. */
+    usage(endMs: number): UsageLine[];
+}
+
+export class Billing {
+    readonly meters: Meter[] = [];
+
+    add<M extends Meter>(meter: M): M {
+        this.meters.push(meter);
+        return meter;
+    }
+}
+
+export interface CostLine {
+    service: CostService;
+    resource: string;
+    price: PriceId;
+    quantity: number;
+    unit: string;
+    usd: number;
+    /** Set when this line's quantity or price follows from an assumption: which. */
+    assumes?: string[];
+}
+
+/** What a run would cost on AWS at the price table's list prices, before any free tier. */
+export interface CostReport {
+    priceTableDate: string;
+    region: string;
+    lines: CostLine[];
+    byService: Partial<Record<CostService, number>>;
+    totalUsd: number;
+    /** The messages the cost is divided by (the scenario's units). */
+    messages: number;
+    perMillionMessagesUsd: number;
+    /** The part of the total that follows from an assumption. */
+    assumedUsd: number;
+    assumptions: string[];
+    /** For a fault scenario: its cost beyond what its pattern's healthy baseline costs per message, for as many messages. */
+    overBaseline?: { baseline: string; baselinePerMillionUsd: number; extraUsd: number; extraPerMillionUsd: number };
+}
+
+/** Rounds a dollar figure for reports: 6 significant digits, no float noise. */
+export const round = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(6)));
+
+/** Prices every meter's usage; lines with nothing used are left out. */
+export function costReport(billing: Billing, endMs: number, messages: number, extra: UsageLine[] = [], extraResource = "stack"): CostReport {
+    const lines: CostLine[] = [];
+    const add = (service: CostService, resource: string, u: UsageLine) => {
+        if (u.quantity <= 0) return;
+        const price = PRICES[u.price] as { unit: string; assumption?: string };
+        const assumes = [u.assumption, price.assumption].filter((a): a is string => a !== undefined);
+        lines.push({ service, resource, price: u.price, quantity: round(u.quantity), unit: price.unit, usd: round(usd(u.price, u.quantity)), ...(assumes.length > 0 ? { assumes } : {}) });
+    };
+    for (const m of billing.meters) for (const u of m.usage(endMs)) add(m.service, m.resource, u);
+    for (const u of extra) add(serviceOf(u.price), extraResource, u);
+    const byService: Partial<Record<CostService, number>> = {};
+    let total = 0;
+    let assumed = 0;
+    for (const l of lines) {
+        byService[l.service] = (byService[l.service] ?? 0) + l.usd;
+        total += l.usd;
+        if (l.assumes) assumed += l.usd;
+    }
+    for (const k of Object.keys(byService) as CostService[]) byService[k] = round(byService[k]!);
+    return {
+        priceTableDate: PRICE_TABLE_DATE, region: PRICE_REGION, lines, byService, totalUsd: round(total), messages,
+        perMillionMessagesUsd: messages > 0 ? round((total * 1e6) / messages) : 0, assumedUsd: round(assumed),
+        assumptions: [...new Set(lines.flatMap((l) => l.assumes ?? []))],
+    };
+}
+
+export function serviceOf(price: PriceId): CostService {
+    const prefix = price.slice(0, price.indexOf("."));
+    return ({ sqs: "SQS", sns: "SNS", eventbridge: "EventBridge", lambda: "Lambda", dynamodb: "DynamoDB", cloudwatch: "CloudWatch", kms: "KMS" } as const)[prefix as "sqs"];
+}
+
+/** "$0.0123" with enough digits to show a small figure. */
+export function dollars(x: number): string {
+    if (x === 0) return "$0";
+    if (x >= 100) return `$${x.toFixed(0)}`;
+    if (x >= 1) return `$${x.toFixed(2)}`;
+    return `$${Number(x.toPrecision(3))}`;
+}
