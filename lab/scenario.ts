@@ -54,6 +54,11 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     params: Record<string, ParamSpec>;
     /** A healthy baseline: nothing is broken, and the runner expects every alarm of the stack to stay OK. */
     baseline?: boolean;
+    /**
+     * The `--set` values that turn the scenario's fault off and leave its traffic as it is: the fault's extra cost is
+     * this run's cost minus that healthy twin's (the lab runs both).
+     */
+    healthy?: Record<string, string>;
     /** The assumed values its figures follow from, besides CloudWatch's (each alarm time says which of those it needs). */
     assumes?: AssumedValue[] | ((params: Record<string, ParamValue>) => AssumedValue[]);
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */

@@ -2,6 +2,7 @@
 // increment), and at the end each meter says what it used, as lines of the price table. A new simulated part bills
 // with one line: `options.billing?.add(new ItsMeter(...))`.
 import { PRICE_REGION, PRICE_TABLE_DATE, PriceId, PRICES, usd } from "./prices";
+import { COST_ASSUMPTIONS, CostAssumption } from "./rules";
 
 export type CostService = "SQS" | "SNS" | "EventBridge" | "Lambda" | "DynamoDB" | "CloudWatch" | "KMS";
 
@@ -10,7 +11,7 @@ export interface UsageLine {
     price: PriceId;
     quantity: number;
     /** The lab assumption this quantity depends on (the price's own assumption is added by the bill). */
-    assumption?: string;
+    assumption?: CostAssumption;
 }
 
 export interface Meter {
@@ -37,8 +38,8 @@ export interface CostLine {
     quantity: number;
     unit: string;
     usd: number;
-    /** Set when this line's quantity or price follows from an assumption: which. */
-    assumes?: string[];
+    /** Set when this line's quantity or price follows from an assumption: which (rules.ts, COST_ASSUMPTIONS). */
+    assumes?: CostAssumption[];
 }
 
 /** What a run would cost on AWS at the price table's list prices, before any free tier. */
@@ -53,9 +54,10 @@ export interface CostReport {
     perMillionMessagesUsd: number;
     /** The part of the total that follows from an assumption. */
     assumedUsd: number;
-    assumptions: string[];
-    /** For a fault scenario: its cost beyond what its pattern's healthy baseline costs per message, for as many messages. */
-    overBaseline?: { baseline: string; baselinePerMillionUsd: number; extraUsd: number; extraPerMillionUsd: number };
+    /** The assumptions the lines marked with one follow from. */
+    assumptions: { name: CostAssumption; value: string }[];
+    /** For a scenario with a fault: what the fault added, against the same run with the fault off (its healthy twin). */
+    fault?: { healthy: string; healthyUsd: number; extraUsd: number; extraPerMillionUsd: number };
 }
 
 /** Rounds a dollar figure for reports: 6 significant digits, no float noise. */
@@ -66,8 +68,8 @@ export function costReport(billing: Billing, endMs: number, messages: number, ex
     const lines: CostLine[] = [];
     const add = (service: CostService, resource: string, u: UsageLine) => {
         if (u.quantity <= 0) return;
-        const price = PRICES[u.price] as { unit: string; assumption?: string };
-        const assumes = [u.assumption, price.assumption].filter((a): a is string => a !== undefined);
+        const price = PRICES[u.price] as { unit: string; assumption?: CostAssumption };
+        const assumes = [u.assumption, price.assumption].filter((a): a is CostAssumption => a !== undefined);
         lines.push({ service, resource, price: u.price, quantity: round(u.quantity), unit: price.unit, usd: round(usd(u.price, u.quantity)), ...(assumes.length > 0 ? { assumes } : {}) });
     };
     for (const m of billing.meters) for (const u of m.usage(endMs)) add(m.service, m.resource, u);
@@ -84,7 +86,7 @@ export function costReport(billing: Billing, endMs: number, messages: number, ex
     return {
         priceTableDate: PRICE_TABLE_DATE, region: PRICE_REGION, lines, byService, totalUsd: round(total), messages,
         perMillionMessagesUsd: messages > 0 ? round((total * 1e6) / messages) : 0, assumedUsd: round(assumed),
-        assumptions: [...new Set(lines.flatMap((l) => l.assumes ?? []))],
+        assumptions: [...new Set(lines.flatMap((l) => l.assumes ?? []))].map((name) => ({ name, value: COST_ASSUMPTIONS[name] })),
     };
 }
 
@@ -97,6 +99,6 @@ export function serviceOf(price: PriceId): CostService {
 export function dollars(x: number): string {
     if (x === 0) return "$0";
     if (x >= 100) return `$${x.toFixed(0)}`;
-    if (x >= 1) return `$${x.toFixed(2)}`;
+    if (x >= 0.1) return `$${x.toFixed(2)}`;
     return `$${Number(x.toPrecision(3))}`;
 }

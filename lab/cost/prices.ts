@@ -26,8 +26,8 @@ export interface Price {
     unit: string;
     description: string;
     source: PriceSource;
-    /** Set when the figure (or how the lab applies it) is not confirmed by AWS: what is assumed. */
-    assumption?: string;
+    /** Set when the figure (or how the lab applies it) is not confirmed by AWS: the assumption's name (rules.ts, COST_ASSUMPTIONS). */
+    assumption?: "EVENTBRIDGE_BUS_LOGS";
 }
 
 const SQS: PriceSource = { title: "Amazon SQS pricing", url: "https://aws.amazon.com/sqs/pricing/", kind: "third-party", via: "cloudburn.io \"Amazon SQS Pricing: Complete Guide\" (March 2026) and factualminds.com \"Amazon SQS Pricing: The 64 KB Rule\" (June 2026), which agree" };
@@ -62,7 +62,7 @@ export const PRICES = {
     "cloudwatch.logs.ingestion": { usd: 0.50, per: 2 ** 30, unit: "bytes", description: "CloudWatch Logs standard ingestion, per GB", source: CLOUDWATCH },
     "cloudwatch.logs.vended-ingestion": {
         usd: 0.50, per: 2 ** 30, unit: "bytes", description: "CloudWatch vended logs delivered to CloudWatch Logs, per GB (first 10 TB): EventBridge event-bus logging", source: CLOUDWATCH,
-        assumption: "EventBridge bus logs are billed as vended logs at the first tier (the bus-logging guide points to CloudWatch pricing without a figure)",
+        assumption: "EVENTBRIDGE_BUS_LOGS",
     },
     "cloudwatch.dashboard": { usd: 3.00, per: 1, unit: "dashboard-months", description: "CloudWatch dashboard (the first 3 of an account, up to 50 metrics each, are free)", source: CLOUDWATCH },
     "kms.key": { usd: 1.00, per: 1, unit: "key-months", description: "AWS KMS customer managed key (prorated hourly)", source: KMS },

@@ -73,7 +73,6 @@ export const HOURS_PER_MONTH = 730;
  * returns empty while the queue is empty. About 648,000 empty receives a month per mapping.
  */
 export const ESM_IDLE_POLLING = { pollers: 5, longPollSeconds: 20 };
-export const ESM_IDLE_POLLING_ASSUMPTION = `an idle SQS event source mapping makes ${ESM_IDLE_POLLING.pollers} empty ${ESM_IDLE_POLLING.longPollSeconds}-s long polls at a time (ESM_IDLE_POLLING; AWS publishes no count)`;
 
 /** Empty receives the mapping's pollers make while the queue stays empty for `idleMs`: each poller's long polls that ran out. */
 export function idleReceives(idleMs: number): number {
@@ -85,4 +84,12 @@ export function idleReceives(idleMs: number): number {
  * receipts a request); AWS does not document the call.
  */
 export const ESM_DELETE_BATCH = 10;
-export const ESM_DELETE_ASSUMPTION = `the event source mapping deletes processed messages ${ESM_DELETE_BATCH} to a DeleteMessageBatch request (ESM_DELETE_BATCH; AWS does not document the call)`;
+
+/** The billing assumptions, by the name of the constant (or price) that holds each: what a cost line marked with one assumes. */
+export const COST_ASSUMPTIONS = {
+    ESM_IDLE_POLLING: `an idle SQS event source mapping keeps ${ESM_IDLE_POLLING.pollers} pollers in ${ESM_IDLE_POLLING.longPollSeconds}-s long polls that return empty (AWS publishes no count)`,
+    ESM_DELETE_BATCH: `the event source mapping deletes processed messages ${ESM_DELETE_BATCH} to a DeleteMessageBatch request (AWS does not document the call)`,
+    LAMBDA_INIT_MS: `each execution environment's billed INIT phase lasts ${LAMBDA_INIT_MS} ms (the cold-start bench's figure for the largest handler)`,
+    EVENTBRIDGE_BUS_LOGS: "EventBridge event-bus logs delivered to CloudWatch Logs are billed as vended logs at the first tier (the bus-logging guide gives no figure)",
+} as const;
+export type CostAssumption = keyof typeof COST_ASSUMPTIONS;

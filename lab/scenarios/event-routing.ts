@@ -41,6 +41,7 @@ const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, vis
 
 export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     name: "eventbridge-target-dlq",
+    healthy: { outageHours: "0" },
     title: "An EventBridge target that keeps failing",
     pattern: "eventRouting",
     awsRule: "EventBridge retries a delivery that fails with a retriable error, \"with an exponential back off and jitter\", for 24 hours and up to 185 "
@@ -140,6 +141,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
 
 export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     name: "async-retries",
+    healthy: { crashEvery: "0" },
     title: "Asynchronous invocation retries, then the on-failure destination",
     pattern: "eventRouting",
     awsRule: "EventBridge invokes a Lambda target asynchronously. On a function error Lambda retries twice by default, one minute and then two minutes later "

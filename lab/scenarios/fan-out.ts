@@ -92,6 +92,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
         const c = conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1)));
         return {
             conservation: c,
+            messages: topic.counts.published,
             measures,
             expectations,
             explanation: `${topic.counts.published} orders were published once each. ${subscribers.map((s) => `${s.subscriber.name} received ${s.subscription.counts.delivered}`).join(", ")}: `
@@ -104,6 +105,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
 
 export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
     name: "sns-delivery-failure",
+    healthy: { outageMinutes: "0" },
     title: "A subscriber queue SNS cannot deliver to",
     pattern: "fanOut",
     awsRule: "SNS retries a delivery that fails with a server-side error by the delivery policy for AWS managed endpoints (3 immediate retries, 2 at 1 s, "

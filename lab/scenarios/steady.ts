@@ -130,6 +130,7 @@ export const STEADY_FAN_OUT: Scenario<"fanOut"> = {
         }
         return {
             conservation: conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1)) as Location),
+            messages: topic.counts.published,
             measures,
             expectations: [
                 { claim: "every message is delivered or filtered out, per subscriber, and every delivery processed", holds: subscribers.every((s) => s.subscription.counts.delivered + s.subscription.counts.filteredOut === list.length && s.effects.units === s.subscription.counts.delivered) },
@@ -205,6 +206,7 @@ export const STEADY_EVENT_ROUTING: Scenario<"eventRouting"> = {
         const locateEu = orderLocator(euEffects, [onFailure], [{ bodies: () => fn.waiting.map((e) => JSON.stringify(e)) }], (id) => !euIds.has(id));
         return {
             conservation: conservation(units, (u) => (u.startsWith("high-value/") ? locateHv(u.slice(11)) : locateEu(u.slice(10)))),
+            messages: bus.counts.put,
             measures: {
                 "events put": bus.counts.put,
                 "high-value: matched": hv.matched,

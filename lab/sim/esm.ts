@@ -16,7 +16,7 @@
 // sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Billing, Meter, UsageLine } from "../cost/billing";
-import { gbSeconds, idleReceives, ESM_DELETE_ASSUMPTION, ESM_IDLE_POLLING_ASSUMPTION, LAMBDA_INIT_MS } from "../cost/rules";
+import { gbSeconds, idleReceives, LAMBDA_INIT_MS } from "../cost/rules";
 import { Task, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
@@ -125,14 +125,14 @@ export class LambdaMeter implements Meter {
         return [
             { price: "lambda.request", quantity: this.requests },
             { price: duration, quantity: gbSeconds(this.billedMs, this.memoryMb) },
-            { price: duration, quantity: gbSeconds(this.inits * LAMBDA_INIT_MS, this.memoryMb), assumption: `INIT ${LAMBDA_INIT_MS} ms per execution environment (LAMBDA_INIT_MS, the cold-start bench's figure)` },
+            { price: duration, quantity: gbSeconds(this.inits * LAMBDA_INIT_MS, this.memoryMb), assumption: "LAMBDA_INIT_MS" },
         ];
     }
 }
 
 /**
  * The SQS requests an event source mapping makes besides the receives that return messages: its pollers' empty long
- * polls while the queue is empty (ESM_IDLE_POLLING, an assumption). Its deletes are the queue's (DeleteMessageBatch).
+ * polls while the queue is empty (ESM_IDLE_POLLING, an assumption). Its deletes bill on the queue (DeleteMessageBatch).
  */
 export class EsmPollingMeter implements Meter {
     readonly service = "SQS";
@@ -156,13 +156,10 @@ export class EsmPollingMeter implements Meter {
     usage(endMs: number): UsageLine[] {
         const open = this.idleSince === undefined ? 0 : idleReceives(Math.max(0, endMs - this.idleSince));
         return [
-            { price: this.fifo ? "sqs.fifo.request" : "sqs.standard.request", quantity: this.emptyReceives + open, assumption: ESM_IDLE_POLLING_ASSUMPTION },
+            { price: this.fifo ? "sqs.fifo.request" : "sqs.standard.request", quantity: this.emptyReceives + open, assumption: "ESM_IDLE_POLLING" },
         ];
     }
 }
-
-/** The delete requests' assumption, for reports: the queue's request count includes them. */
-export const ESM_DELETES_ASSUMED = ESM_DELETE_ASSUMPTION;
 
 export interface EsmOptions {
     functionName: string;

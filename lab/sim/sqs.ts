@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
 import type { Billing, Meter, UsageLine } from "../cost/billing";
-import { billedChunks, CHUNK_BYTES } from "../cost/rules";
+import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
@@ -99,12 +99,15 @@ export interface SimQueueOptions {
 export class SqsMeter implements Meter {
     readonly service = "SQS";
     requests = 0;
+    /** The event source mapping's DeleteMessageBatch requests (how Lambda deletes is an assumption: ESM_DELETE_BATCH). */
+    deleteBatchRequests = 0;
     emptyReceives = 0;
 
     constructor(readonly resource: string, private readonly fifo: boolean) {}
 
     usage(): UsageLine[] {
-        return [{ price: this.fifo ? "sqs.fifo.request" : "sqs.standard.request", quantity: this.requests }];
+        const price = this.fifo ? "sqs.fifo.request" : "sqs.standard.request";
+        return [{ price, quantity: this.requests }, { price, quantity: this.deleteBatchRequests, assumption: "ESM_DELETE_BATCH" }];
     }
 }
 
@@ -270,7 +273,7 @@ export class SimQueue {
 
     /** DeleteMessageBatch: one billed request for up to 10 receipts (each deleted as `delete` does); returns how many are gone. */
     deleteBatch(receipts: readonly string[]): number {
-        if (this.meter) this.meter.requests += Math.ceil(receipts.length / 10);
+        if (this.meter) this.meter.deleteBatchRequests += Math.ceil(receipts.length / ESM_DELETE_BATCH);
         let gone = 0;
         for (const r of receipts) if (this.deleteOne(r)) gone++;
         return gone;
