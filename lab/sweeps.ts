@@ -83,7 +83,7 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         vary: "maximumBatchingWindowSeconds=0..10",
         seeds: 1,
         sets: { ratePerSecond: "2", minutes: "60" },
-        measures: ["cost per million messages ($)", "records per invocation", "mean seconds to processed", "max seconds to processed"],
+        measures: ["cost per million messages ($)", "records per invocation", "mean latency (s)", "max latency (s)"],
         references: [{ at: 5, label: "the batch fills: 10 records at 2 a second" }],
         paragraph: "An hour of a quiet queue, 2 orders a second, batch size 10 (the default). Without a window every order is its own batch: 7,200 receives, "
             + "7,200 DeleteMessageBatch requests and 7,200 invocations beside the 7,200 sends, $1.59 per million messages, and an order is processed at once. A 1-s "

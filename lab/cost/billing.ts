@@ -52,6 +52,11 @@ export interface CostReport {
     /** The messages the cost is divided by (the scenario's units). */
     messages: number;
     perMillionMessagesUsd: number;
+    /**
+     * The same without what is billed by the hour, not by the request (custom metrics, an idle mapping's empty
+     * receives): what a million more messages would add. A short run's total is mostly those.
+     */
+    perMillionPerRequestUsd: number;
     /** The part of the total that follows from an assumption. */
     assumedUsd: number;
     /** The assumptions the lines marked with one follow from. */
@@ -77,15 +82,18 @@ export function costReport(billing: Billing, endMs: number, messages: number, ex
     const byService: Partial<Record<CostService, number>> = {};
     let total = 0;
     let assumed = 0;
+    let hourly = 0;
     for (const l of lines) {
         byService[l.service] = (byService[l.service] ?? 0) + l.usd;
         total += l.usd;
         if (l.assumes) assumed += l.usd;
+        if (l.price === "cloudwatch.custom-metric" || l.assumes?.includes("ESM_IDLE_POLLING")) hourly += l.usd;
     }
     for (const k of Object.keys(byService) as CostService[]) byService[k] = round(byService[k]!);
     return {
         priceTableDate: PRICE_TABLE_DATE, region: PRICE_REGION, lines, byService, totalUsd: round(total), messages,
-        perMillionMessagesUsd: messages > 0 ? round((total * 1e6) / messages) : 0, assumedUsd: round(assumed),
+        perMillionMessagesUsd: messages > 0 ? round((total * 1e6) / messages) : 0,
+        perMillionPerRequestUsd: messages > 0 ? round(((total - hourly) * 1e6) / messages) : 0, assumedUsd: round(assumed),
         assumptions: [...new Set(lines.flatMap((l) => l.assumes ?? []))].map((name) => ({ name, value: COST_ASSUMPTIONS[name] })),
     };
 }
@@ -100,5 +108,5 @@ export function dollars(x: number): string {
     if (x === 0) return "$0";
     if (x >= 100) return `$${x.toFixed(0)}`;
     if (x >= 0.1) return `$${x.toFixed(2)}`;
-    return `$${Number(x.toPrecision(3))}`;
+    return `$${x.toLocaleString("en-US", { maximumSignificantDigits: 3 })}`;
 }

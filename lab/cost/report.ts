@@ -11,9 +11,10 @@ export function costAssumes(cost: CostReport): string {
     return cost.assumptions.length === 0 ? "" : ` (${dollars(cost.assumedUsd)} of it assumes ${cost.assumptions.map((a) => a.name).join(", ")})`;
 }
 
-/** "$2.53 per million messages ($0.00303 for 1,200; … assumes …)". */
+/** "$2.53 per million messages ($0.00303 for 1,200; $1.61 per million by the request, the rest by the hour) (… assumes …)". */
 export function costPerMillion(cost: CostReport): string {
-    return `${dollars(cost.perMillionMessagesUsd)} per million messages (${dollars(cost.totalUsd)} for ${count(cost.messages)})${costAssumes(cost)}`;
+    const hourly = cost.perMillionPerRequestUsd === cost.perMillionMessagesUsd ? "" : `; by the request alone ${dollars(cost.perMillionPerRequestUsd)} per million, the rest billed by the hour: EMF custom metrics, idle polling`;
+    return `${dollars(cost.perMillionMessagesUsd)} per million messages (${dollars(cost.totalUsd)} for ${count(cost.messages)}${hourly})${costAssumes(cost)}`;
 }
 
 /** "SQS $0.0015 · Lambda $0.00112 · …", largest first. */
