@@ -43,7 +43,7 @@ describe("lab: cost, billed as AWS bills", () => {
         });
     });
 
-    describe("SQS: \"Each 64 KB chunk of a payload is billed as 1 request\"; \"Every Amazon SQS action counts as a request\"", () => {
+    describe(`SQS: "Each 64 KB chunk of a payload is billed as 1 request"; "Every Amazon SQS action counts as a request"`, () => {
         it("a 64 KB message is one request, a 65 KB message two, a 256 KB payload four", () => {
             assert.deepEqual([billedChunks(64 * KB), billedChunks(65 * KB), billedChunks(256 * KB), billedChunks(0)], [1, 2, 4, 1]);
             const billing = billed();
@@ -131,7 +131,7 @@ describe("lab: cost, billed as AWS bills", () => {
             assert.deepEqual([deliveries.quantity, deliveries.usd], [11, 0], "deliveries by endpoint type: to SQS, counted and free");
         });
 
-        it("EventBridge: \"Each 64 KB chunk of a payload is billed as one event (for example, an event with a 256 KB payload is billed as 4 events)\"", async () => {
+        it(`EventBridge: "Each 64 KB chunk of a payload is billed as one event (for example, an event with a 256 KB payload is billed as 4 events)"`, async () => {
             const billing = billed();
             const bus = new SimEventBus(new VirtualClock(), () => 0.5, "b", { billing });
             const detail = (bytes: number) => JSON.stringify({ pad: "x".repeat(bytes - 10) });
@@ -166,7 +166,7 @@ describe("lab: cost, billed as AWS bills", () => {
             assert.equal(requests, fn.stats.attempts, "a request per attempt that ran, none per throttle");
         });
 
-        it("DynamoDB: a write request unit per KB; \"If a ConditionExpression evaluates to false, DynamoDB still consumes write capacity\": a lost claim bills", async () => {
+        it(`DynamoDB: a write request unit per KB; "If a ConditionExpression evaluates to false, DynamoDB still consumes write capacity": a lost claim bills`, async () => {
             assert.deepEqual([writeRequestUnits(1), writeRequestUnits(1024), writeRequestUnits(1025), readRequestUnits(4096, true), readRequestUnits(4097, false)], [1, 1, 2, 1, 1]);
             const store = new SimIdempotencyStore({ billing: billed() });
             const put = (store as unknown as { _putRecord(r: IdempotencyRecord): Promise<void> })._putRecord.bind(store);
