@@ -49,26 +49,25 @@ describe("lab: cost, billed as AWS bills", () => {
             const billing = billed();
             const queue = queueWith(billing, new VirtualClock());
             queue.send("x".repeat(65 * KB));
-            assert.equal(queue.meter!.requests, 2);
+            assert.equal(queue.meter!.counts.requests, 2);
             queue.send("x".repeat(64 * KB));
-            assert.equal(queue.meter!.requests, 3);
+            assert.equal(queue.meter!.counts.requests, 3);
         });
 
-        it("a receive that finds nothing is a request; one that returns 10 messages of 10 KB (100 KB) is two", () => {
+        it("a receive that finds nothing is a request (an empty receive); one that returns 10 messages of 10 KB (100 KB) is two", () => {
             const queue = queueWith(billed());
             queue.receive(10);
-            assert.equal(queue.meter!.requests, 1);
-            assert.equal(queue.meter!.emptyReceives, 1);
+            assert.equal(queue.meter!.counts.requests, 1);
             for (let i = 0; i < 10; i++) queue.send("y".repeat(10 * KB));
             queue.receive(10);
-            assert.equal(queue.meter!.requests, 1 + 10 + 2);
+            assert.equal(queue.meter!.counts.requests, 1 + 10 + 2);
         });
 
         it("SendMessageBatch of ten small messages is one request, however many entries", async () => {
             const queue = queueWith(billed());
             await simulatedSqsClient([queue]).send(new sqs.SendMessageBatchCommand({ QueueUrl: queue.url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `e${i}`, MessageBody: `{"orderId":"o-${i}"}` })) }));
             assert.equal(queue.size, 10);
-            assert.equal(queue.meter!.requests, 1);
+            assert.equal(queue.meter!.counts.requests, 1);
         });
 
         it("a FIFO queue's requests are billed at the FIFO price; a redrive move to the DLQ is no request of the account's", () => {
@@ -80,7 +79,7 @@ describe("lab: cost, billed as AWS bills", () => {
             queue.receive(1);
             queue.receive(1); // the second receive moves it to the DLQ
             assert.equal(dlq.size, 1);
-            assert.equal(dlq.meter!.requests, 0);
+            assert.equal(dlq.meter!.counts.requests, 0);
             const report = costReport(billing, 0, 1);
             assert.deepEqual(report.lines.map((l) => [l.resource, l.price, l.quantity]), [["q.fifo", "sqs.fifo.request", 3]]);
         });
@@ -122,11 +121,11 @@ describe("lab: cost, billed as AWS bills", () => {
             const queue = queueWith(billing, clock);
             topic.subscribe({ name: "s", queue, rawMessageDelivery: true });
             topic.publish({ Message: "x".repeat(65 * KB) });
-            assert.equal(topic.meter!.publishRequests, 2);
+            assert.equal(topic.meter!.counts.publishRequests, 2);
             await simulatedSnsClient(topic).send(new PublishBatchCommand({ TopicArn: topic.arn, PublishBatchRequestEntries: Array.from({ length: 10 }, (_, i) => ({ Id: `e${i}`, Message: `m${i}` })) }));
-            assert.equal(topic.meter!.publishRequests, 3);
-            assert.equal(topic.meter!.sqsDeliveries, 11);
-            assert.equal(queue.meter!.requests, 2 + 10, "the queue bills each delivery's SendMessage by its chunks");
+            assert.equal(topic.meter!.counts.publishRequests, 3);
+            assert.equal(topic.meter!.counts.sqsDeliveries, 11);
+            assert.equal(queue.meter!.counts.requests, 2 + 10, "the queue bills each delivery's SendMessage by its chunks");
             const deliveries = costReport(billing, 0, 11).lines.find((l) => l.price === "sns.delivery.sqs")!;
             assert.deepEqual([deliveries.quantity, deliveries.usd], [11, 0], "deliveries by endpoint type: to SQS, counted and free");
         });
@@ -139,7 +138,7 @@ describe("lab: cost, billed as AWS bills", () => {
             await put(detail(1000));
             await put(detail(65 * KB));
             await put(detail(256 * KB - 2));
-            assert.equal(bus.meter!.events, 1 + 2 + 4);
+            assert.equal(bus.meter!.counts.events, 1 + 2 + 4);
         });
     });
 
@@ -174,7 +173,7 @@ describe("lab: cost, billed as AWS bills", () => {
             await put(record());
             await assert.rejects(put(record()), IdempotencyItemAlreadyExistsError);
             assert.equal(store.counts.conflicts, 1);
-            assert.equal(store.meter!.writeUnits, 2, "the claim and the failed conditional claim");
+            assert.equal(store.meter!.counts.writeUnits, 2, "the claim and the failed conditional claim");
         });
 
         it("CloudWatch: a custom metric is billed by the hours it was sent in (prorated over a 730-hour month); AWS's own metrics are free", () => {

@@ -22,6 +22,27 @@ export interface Meter {
     usage(endMs: number): UsageLine[];
 }
 
+/**
+ * A meter of plain counters, each billed at one price (and, where named, under one assumption): the one-line meter of
+ * a simulated part, e.g. `this.meter = options.billing?.add(new CounterMeter("Lambda", name, { epuHours: "lambda.sqs-esm.epu" }))`,
+ * then `this.meter.counts.epuHours += …` where the part does what AWS bills.
+ */
+export class CounterMeter<K extends string> implements Meter {
+    readonly counts: Record<K, number>;
+
+    constructor(readonly service: CostService, readonly resource: string, private readonly prices: Readonly<Record<K, PriceId>>, private readonly assumptions: Partial<Record<K, CostAssumption>> = {}) {
+        this.counts = {} as Record<K, number>;
+        for (const k of Object.keys(prices) as K[]) this.counts[k] = 0;
+    }
+
+    usage(): UsageLine[] {
+        return (Object.keys(this.prices) as K[]).map((k) => {
+            const assumption = this.assumptions[k];
+            return { price: this.prices[k], quantity: this.counts[k], ...(assumption ? { assumption } : {}) };
+        });
+    }
+}
+
 export class Billing {
     readonly meters: Meter[] = [];
 

@@ -9,7 +9,7 @@ import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
-import type { Billing, Meter, UsageLine } from "../cost/billing";
+import { Billing, CounterMeter } from "../cost/billing";
 import { billedChunks, CHUNK_BYTES } from "../cost/rules";
 import { putEventsEntrySize } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
@@ -181,27 +181,18 @@ export interface SimRule {
  * What a bus bills ("Amazon EventBridge pricing"): each custom event put, "Each 64 KB chunk of a payload is billed as
  * one event"; delivery to the rules' targets adds no EventBridge charge (an SQS target bills its SendMessage), retries neither.
  */
-export class EventBusMeter implements Meter {
-    readonly service = "EventBridge";
-    events = 0;
-
-    constructor(readonly resource: string) {}
-
-    usage(): UsageLine[] {
-        return [{ price: "eventbridge.custom.event", quantity: this.events }];
-    }
-}
+const eventBusMeter = (bus: string) => new CounterMeter("EventBridge", bus, { events: "eventbridge.custom.event" });
 
 export class SimEventBus {
     readonly rules: SimRule[] = [];
     private ids = 0;
     readonly counts = { put: 0, matchedNoRule: 0 };
     /** What the bus bills, when the run keeps a bill. */
-    readonly meter: EventBusMeter | undefined;
+    readonly meter: ReturnType<typeof eventBusMeter> | undefined;
 
     constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string,
         private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions; billing?: Billing } = {}) {
-        this.meter = options.billing?.add(new EventBusMeter(name));
+        this.meter = options.billing?.add(eventBusMeter(name));
     }
 
     /** PutRule + PutTargets. The pattern is validated as EventBridge validates it. */
@@ -232,7 +223,7 @@ export class SimEventBus {
         if (refused) throw refused;
         if (this.meter) {
             const units = entry.Source.length + entry.DetailType.length + entry.Detail.length + (entry.Resources ?? []).reduce((n, r) => n + r.length, 0);
-            this.meter.events += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(putEventsEntrySize(entry));
+            this.meter.counts.events += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(putEventsEntrySize(entry));
         }
         const id = messageIdFor(`events:${this.name}`, ++this.ids);
         const event: BusEvent = {

@@ -5,7 +5,7 @@
 // test/idempotent-consumer.test.ts. In memory, its answers arrive in microtasks, which keeps runs deterministic.
 import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from "@aws-lambda-powertools/idempotency";
 import { BasePersistenceLayer, IdempotencyRecord } from "@aws-lambda-powertools/idempotency/persistence";
-import type { Billing, Meter, UsageLine } from "../cost/billing";
+import { Billing, CounterMeter } from "../cost/billing";
 import { itemBytes, readRequestUnits, writeRequestUnits } from "../cost/rules";
 
 type Stored = ConstructorParameters<typeof IdempotencyRecord>[0];
@@ -16,17 +16,7 @@ type Stored = ConstructorParameters<typeof IdempotencyRecord>[0];
  * ConditionExpression evaluates to false, DynamoDB still consumes write capacity" (DynamoDB developer guide, condition
  * expressions): a claim that loses to an existing record bills too. Its GetItem is strongly consistent (4 KB a unit).
  */
-export class DynamoDbMeter implements Meter {
-    readonly service = "DynamoDB";
-    writeUnits = 0;
-    readUnits = 0;
-
-    constructor(readonly resource: string) {}
-
-    usage(): UsageLine[] {
-        return [{ price: "dynamodb.ondemand.wru", quantity: this.writeUnits }, { price: "dynamodb.ondemand.rru", quantity: this.readUnits }];
-    }
-}
+const dynamoDbMeter = (table: string) => new CounterMeter("DynamoDB", table, { writeUnits: "dynamodb.ondemand.wru", readUnits: "dynamodb.ondemand.rru" });
 
 /** The item DynamoDBPersistenceLayer writes, with its default attribute names, for its size. */
 function itemSize(r: Stored | undefined): number {
@@ -40,16 +30,16 @@ function itemSize(r: Stored | undefined): number {
 export class SimIdempotencyStore extends BasePersistenceLayer {
     private readonly items = new Map<string, Stored>();
     readonly counts = { claims: 0, conflicts: 0 };
-    readonly meter: DynamoDbMeter | undefined;
+    readonly meter: ReturnType<typeof dynamoDbMeter> | undefined;
 
     constructor(options: { tableName?: string; billing?: Billing } = {}) {
         super();
-        this.meter = options.billing?.add(new DynamoDbMeter(options.tableName ?? "idempotency-table"));
+        this.meter = options.billing?.add(dynamoDbMeter(options.tableName ?? "idempotency-table"));
     }
 
     protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
         const item = this.items.get(idempotencyKey);
-        if (this.meter) this.meter.readUnits += readRequestUnits(itemSize(item), true);
+        if (this.meter) this.meter.counts.readUnits += readRequestUnits(itemSize(item), true);
         if (!item) throw new IdempotencyItemNotFoundError();
         return new IdempotencyRecord({ ...item });
     }
@@ -60,7 +50,7 @@ export class SimIdempotencyStore extends BasePersistenceLayer {
         const claimable = !existing
             || (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000)
             || (existing.status === "INPROGRESS" && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < now);
-        if (this.meter) this.meter.writeUnits += writeRequestUnits(Math.max(itemSize(existing), itemSize(this.snapshot(record))));
+        if (this.meter) this.meter.counts.writeUnits += writeRequestUnits(Math.max(itemSize(existing), itemSize(this.snapshot(record))));
         if (!claimable) {
             this.counts.conflicts++;
             throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, new IdempotencyRecord({ ...existing }));
@@ -72,12 +62,12 @@ export class SimIdempotencyStore extends BasePersistenceLayer {
     protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
         const existing = this.items.get(record.idempotencyKey);
         const updated = { ...existing, ...this.snapshot(record), inProgressExpiryTimestamp: existing?.inProgressExpiryTimestamp };
-        if (this.meter) this.meter.writeUnits += writeRequestUnits(Math.max(itemSize(existing), itemSize(updated)));
+        if (this.meter) this.meter.counts.writeUnits += writeRequestUnits(Math.max(itemSize(existing), itemSize(updated)));
         this.items.set(record.idempotencyKey, updated);
     }
 
     protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-        if (this.meter) this.meter.writeUnits += writeRequestUnits(itemSize(this.items.get(record.idempotencyKey)));
+        if (this.meter) this.meter.counts.writeUnits += writeRequestUnits(itemSize(this.items.get(record.idempotencyKey)));
         this.items.delete(record.idempotencyKey);
     }
 

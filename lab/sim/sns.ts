@@ -11,7 +11,7 @@ import { VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
 import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS, SNS_MAX_MESSAGE_BYTES_CEILING } from "../../functions/shared/aws-limits";
-import type { Billing, Meter, UsageLine } from "../cost/billing";
+import { Billing, CounterMeter } from "../cost/billing";
 import { billedChunks, CHUNK_BYTES } from "../cost/rules";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
@@ -92,17 +92,8 @@ class TopicMetrics {
  * over its combined payload: "reduce the costs ... by a factor of up to 10", "Amazon SNS message batching"), and each
  * delivery at its endpoint type's price (to SQS: none; the queue bills the SendMessage).
  */
-export class SnsMeter implements Meter {
-    readonly service = "SNS";
-    publishRequests = 0;
-    sqsDeliveries = 0;
-
-    constructor(readonly resource: string) {}
-
-    usage(): UsageLine[] {
-        return [{ price: "sns.standard.publish", quantity: this.publishRequests }, { price: "sns.delivery.sqs", quantity: this.sqsDeliveries }];
-    }
-}
+const snsMeter = (topic: string) => new CounterMeter("SNS", topic, { publishRequests: "sns.standard.publish", sqsDeliveries: "sns.delivery.sqs" });
+export type SnsMeter = ReturnType<typeof snsMeter>;
 
 export class SimSubscription {
     readonly arn: string;
@@ -148,7 +139,7 @@ export class SimSubscription {
             this.retrying.delete(body);
             this.options.queue.send(body, { attributes });
             this.counts.delivered++;
-            if (this.topic.meter) this.topic.meter.sqsDeliveries++;
+            if (this.topic.meter) this.topic.meter.counts.sqsDeliveries++;
             this.topic.metrics?.send("NumberOfNotificationsDelivered", this.clock.now);
             return;
         }
@@ -228,12 +219,12 @@ export class SimTopic {
             throw new ServiceRefusal("InvalidParameterException", `Invalid parameter: MaximumMessageSize ${this.maximumMessageSize}: valid values are 1024 to ${SNS_MAX_MESSAGE_BYTES_CEILING}`);
         }
         if (options.cloudwatch) this.metrics = new TopicMetrics(options.cloudwatch, { TopicName: name }, options.filteredOutTotalCountsBody ?? SNS_FILTERED_OUT_TOTAL_COUNTS_BODY);
-        this.meter = options.billing?.add(new SnsMeter(name));
+        this.meter = options.billing?.add(snsMeter(name));
     }
 
     /** One billed PublishBatch request whose messages total `payloadBytes`: its entries then go to publish(…, false). */
     meterPublishRequest(payloadBytes: number): void {
-        if (this.meter) this.meter.publishRequests += billedChunks(payloadBytes);
+        if (this.meter) this.meter.counts.publishRequests += billedChunks(payloadBytes);
     }
 
     /** Subscribe with a filter policy validated as SNS validates it. */
@@ -269,7 +260,7 @@ export class SimTopic {
     publish(input: PublishInput, metered = true): string {
         const refused = this.refusal(input);
         if (refused) throw refused;
-        if (metered && this.meter) this.meter.publishRequests += input.Message.length * 3 <= CHUNK_BYTES && !input.MessageAttributes ? 1 : billedChunks(messageSize(input.Message, input.MessageAttributes));
+        if (metered && this.meter) this.meter.counts.publishRequests += input.Message.length * 3 <= CHUNK_BYTES && !input.MessageAttributes ? 1 : billedChunks(messageSize(input.Message, input.MessageAttributes));
         const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
         this.metrics?.send("NumberOfMessagesPublished", this.clock.now);

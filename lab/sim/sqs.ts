@@ -9,7 +9,7 @@
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
-import type { Billing, Meter, UsageLine } from "../cost/billing";
+import { Billing, CounterMeter } from "../cost/billing";
 import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
@@ -96,20 +96,12 @@ export interface SimQueueOptions {
  * the FIFO price. A redrive move to the DLQ is SQS's own doing, no API request of the account's: not billed (an
  * assumption: AWS lists no charge for it).
  */
-export class SqsMeter implements Meter {
-    readonly service = "SQS";
-    requests = 0;
-    /** The event source mapping's DeleteMessageBatch requests (how Lambda deletes is an assumption: ESM_DELETE_BATCH). */
-    deleteBatchRequests = 0;
-    emptyReceives = 0;
-
-    constructor(readonly resource: string, private readonly fifo: boolean) {}
-
-    usage(): UsageLine[] {
-        const price = this.fifo ? "sqs.fifo.request" : "sqs.standard.request";
-        return [{ price, quantity: this.requests }, { price, quantity: this.deleteBatchRequests, assumption: "ESM_DELETE_BATCH" }];
-    }
+function sqsMeter(queue: string, fifo: boolean) {
+    const price = fifo ? "sqs.fifo.request" : "sqs.standard.request";
+    // The event source mapping's DeleteMessageBatch requests apart: how Lambda deletes is an assumption (ESM_DELETE_BATCH).
+    return new CounterMeter("SQS", queue, { requests: price, deleteBatchRequests: price }, { deleteBatchRequests: "ESM_DELETE_BATCH" });
 }
+export type SqsMeter = ReturnType<typeof sqsMeter>;
 
 /** A request's billed chunks from its UTF-16 length: exact only when it may pass 64 KB (a UTF-16 unit is at most 3 UTF-8 bytes). */
 function chunksOf(body: string, attributes: SQSMessageAttributes | undefined): number {
@@ -187,7 +179,7 @@ export class SimQueue {
         this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
         if (options.cloudwatch) this.metrics = new QueueMetrics(options.cloudwatch, this, clock);
-        this.meter = options.billing?.add(new SqsMeter(options.name, this.fifo));
+        this.meter = options.billing?.add(sqsMeter(options.name, this.fifo));
     }
 
     /** An event source mapping polls the queue from now on: its pollers' ReceiveMessage calls keep it active. */
@@ -201,7 +193,7 @@ export class SimQueue {
      */
     setVisibilityTimeout(seconds: number): void {
         this.metrics?.action(this.clock.now);
-        if (this.meter) this.meter.requests++; // SetQueueAttributes
+        if (this.meter) this.meter.counts.requests++; // SetQueueAttributes
         this.options.visibilityTimeoutSeconds = seconds;
     }
 
@@ -218,7 +210,7 @@ export class SimQueue {
 
     /** One billed request of a batch call (SendMessageBatch) whose entries total `payloadBytes`: its entries then go to send(…, false). */
     meterBatchRequest(payloadBytes: number): void {
-        if (this.meter) this.meter.requests += billedChunks(payloadBytes);
+        if (this.meter) this.meter.counts.requests += billedChunks(payloadBytes);
     }
 
     /**
@@ -229,7 +221,7 @@ export class SimQueue {
         this.metrics?.action(this.clock.now);
         const refused = this.refusal(body, options.attributes);
         if (refused) throw refused;
-        if (metered && this.meter) this.meter.requests += chunksOf(body, options.attributes);
+        if (metered && this.meter) this.meter.counts.requests += chunksOf(body, options.attributes);
         let deduplicationId: string | undefined;
         if (this.fifo) {
             if (!options.messageGroupId) throw new Error(`SendMessage to ${this.options.name}: MessageGroupId is required for FIFO queues`);
@@ -263,17 +255,16 @@ export class SimQueue {
         const got = this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
         if (got.length > 0) this.metrics?.count("received", got.length);
         if (this.meter) {
-            if (got.length === 0) this.meter.emptyReceives++;
             let units = 0;
             for (const m of got) units += m.body.length;
-            this.meter.requests += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, sqsAttributeValues(m.attributes)), 0));
+            this.meter.counts.requests += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, sqsAttributeValues(m.attributes)), 0));
         }
         return got;
     }
 
     /** DeleteMessageBatch: one billed request for up to 10 receipts (each deleted as `delete` does); returns how many are gone. */
     deleteBatch(receipts: readonly string[]): number {
-        if (this.meter) this.meter.deleteBatchRequests += Math.ceil(receipts.length / ESM_DELETE_BATCH);
+        if (this.meter) this.meter.counts.deleteBatchRequests += Math.ceil(receipts.length / ESM_DELETE_BATCH);
         let gone = 0;
         for (const r of receipts) if (this.deleteOne(r)) gone++;
         return gone;
@@ -286,7 +277,7 @@ export class SimQueue {
      * (an assumption, default 0.5) from the seeded random source. Returns whether the message is gone.
      */
     delete(receipt: string): boolean {
-        if (this.meter) this.meter.requests++;
+        if (this.meter) this.meter.counts.requests++;
         return this.deleteOne(receipt);
     }
 
