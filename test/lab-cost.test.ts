@@ -199,7 +199,7 @@ describe("lab: cost, billed as AWS bills", () => {
                 { type: "aws:cloudwatch/dashboard:Dashboard", urn: "d", parent: "", inputs: {} },
             ];
             const costs = fixedMonthlyCost(resources);
-            assert.deepEqual(costs.fanOut.lines.map((l) => [l.price, l.quantity]), [["cloudwatch.alarm.standard", 1], ["cloudwatch.alarm.standard", 3], ["cloudwatch.alarm.high-resolution", 1]]);
+            assert.deepEqual(costs.fanOut.lines.map((l) => [l.price, l.quantity]), [["cloudwatch.alarm.high-resolution", 1], ["cloudwatch.alarm.standard", 1], ["cloudwatch.alarm.standard", 3]]);
             assert.equal(costs.fanOut.totalUsd, 0.7);
             assert.equal(costs.shared.totalUsd, 4, "the key $1 and the dashboard $3, once per stack");
             assert.equal(dollars(0.7), "$0.70");

@@ -23,7 +23,7 @@ describe("all four patterns together: names, alarms and dashboard", () => {
         const alarms = Object.values(costs).flatMap((c) => c.lines).filter((l) => l.price.startsWith("cloudwatch.alarm")).reduce((n, l) => n + l.count, 0);
         assert.equal(alarms, stack.ofType(T.alarm).length);
         assert.equal(alarms, 59);
-        assert.deepEqual(costs.shared.lines.map((l) => [l.item, l.count]), [["KMS customer managed key", 1], ["CloudWatch dashboard", 1]]);
+        assert.deepEqual(costs.shared.lines.map((l) => [l.item, l.count]), [["CloudWatch dashboard", 1], ["KMS customer managed key", 1]]);
         for (const [pattern, readme] of Object.entries(README_OF) as [ToggleKey, string][]) {
             const text = fs.readFileSync(path.join(__dirname, "..", readme), "utf8");
             const block = text.slice(text.indexOf(COST_START) + COST_START.length + 1, text.indexOf(COST_END) - 1);

@@ -93,6 +93,8 @@ export function fixedMonthlyCost(resources: DeployedResource[]): Record<ToggleKe
         }
     }
     for (const cost of Object.values(out)) {
+        // Registration order varies with the program's promises: a fixed order keeps the README stable.
+        cost.lines.sort((a, b) => a.item.localeCompare(b.item) || a.price.localeCompare(b.price));
         for (const l of cost.lines) l.usd = round(usd(l.price, l.quantity));
         cost.totalUsd = round(cost.lines.reduce((n, l) => n + l.usd, 0));
     }
