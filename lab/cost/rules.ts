@@ -85,9 +85,32 @@ export function idleReceives(idleMs: number): number {
  */
 export const ESM_DELETE_BATCH = 10;
 
+/**
+ * Provisioned mode for an SQS event source mapping bills its event pollers in event poller units: "Provisioned mode is
+ * charged based on the provisioned minimum event pollers, and the event pollers consumed during autoscaling. Charges
+ * are calculated using a billing unit called Event Poller Unit (EPU). You pay for the number and duration of EPUs used,
+ * measured in Event-Poller-Unit-hours" (Lambda developer guide, provisioned mode pricing; AWS Lambda pricing gives
+ * SQS's price per EPU-hour). How SQS pollers map to EPUs and the billing granularity are not on a page the lab could
+ * read (the Kafka guide packs 10 pollers into one EPU): ESM_EPU_BILLING, an assumption, is one EPU per SQS event
+ * poller, billed by the second, at least one minute of the minimum pollers.
+ */
+export const ESM_EPU_BILLING = { epusPerPoller: 1, minimumSeconds: 60 } as const;
+
+/** EPU-hours for `pollerSeconds` of event poller time (the minimum pollers' idle time included). */
+export function epuHours(pollerSeconds: number, minimumPollers: number): number {
+    const billed = Math.max(Math.ceil(pollerSeconds - 1e-9), minimumPollers * ESM_EPU_BILLING.minimumSeconds);
+    return (billed * ESM_EPU_BILLING.epusPerPoller) / 3600;
+}
+
+/** What the minimum pollers of provisioned mode cost a month with no traffic at all, in EPU-hours. */
+export function idleEpuHoursPerMonth(minimumPollers: number): number {
+    return minimumPollers * ESM_EPU_BILLING.epusPerPoller * HOURS_PER_MONTH;
+}
+
 /** The billing assumptions, by the name of the constant (or price) that holds each: what a cost line marked with one assumes. */
 export const COST_ASSUMPTIONS = {
     ESM_IDLE_POLLING: `an idle SQS event source mapping keeps ${ESM_IDLE_POLLING.pollers} pollers in ${ESM_IDLE_POLLING.longPollSeconds}-s long polls that return empty (AWS publishes no count)`,
+    ESM_EPU_BILLING: `provisioned mode bills ${ESM_EPU_BILLING.epusPerPoller} event poller unit per SQS event poller, by the second, at least ${ESM_EPU_BILLING.minimumSeconds} s of the minimum pollers (AWS's stored pages give the price per EPU-hour, not the SQS poller-to-EPU ratio)`,
     ESM_DELETE_BATCH: `the event source mapping deletes processed messages ${ESM_DELETE_BATCH} to a DeleteMessageBatch request (AWS does not document the call)`,
     LAMBDA_INIT_MS: `each execution environment's billed INIT phase lasts ${LAMBDA_INIT_MS} ms (the cold-start bench's figure for the largest handler)`,
     EVENTBRIDGE_BUS_LOGS: "EventBridge event-bus logs delivered to CloudWatch Logs are billed as vended logs at the first tier (the bus-logging guide gives no figure)",
