@@ -113,7 +113,7 @@ describe("lab: cost, billed as AWS bills", () => {
         });
     });
 
-    describe(`provisioned mode: "charged based on the provisioned minimum event pollers, and the event pollers consumed during autoscaling ... measured in Event-Poller-Unit-hours"`, () => {
+    describe(`provisioned mode: "Pricing is based on the provisioned minimum event pollers, and the event pollers consumed during autoscaling"; "SQS ESM: An EPU supports one event poller"; "calculated per second, with a 1-minute minimum"`, () => {
         it("the minimum pollers bill from the mapping's start, idle or not; a burst adds the pollers autoscaling started (one EPU each, ESM_EPU_BILLING)", async () => {
             const billing = billed();
             const clock = new VirtualClock();
@@ -144,7 +144,7 @@ describe("lab: cost, billed as AWS bills", () => {
                 esm("m2", { scalingConfig: { maximumConcurrency: 10 } }),
             ];
             const lines = fixedMonthlyCost(resources).queueWorker.lines.filter((l) => l.price === "lambda.sqs-esm.epu");
-            assert.deepEqual(lines.map((l) => [l.count, l.quantity, l.usd, l.assumes]), [[2, 1460, 13.505, ["ESM_EPU_BILLING"]]]);
+            assert.deepEqual(lines.map((l) => [l.count, l.quantity, l.usd, l.assumes]), [[2, 1460, 13.505, undefined]]);
             assert.equal(idleEpuHoursPerMonth(2), 1460);
             assert.equal(PRICES["lambda.sqs-esm.epu"].usd, 0.00925);
         });

@@ -70,9 +70,9 @@ function linesOf(r: DeployedResource): Omit<FixedLine, "usd">[] {
                 item: "SQS empty receives of an idle event source mapping", price: fifo ? "sqs.fifo.request" : "sqs.standard.request", count: 1,
                 quantity: idleReceives(HOURS_PER_MONTH * 3600 * 1000), assumes: ["ESM_IDLE_POLLING"],
             }, ...(minimumPollers === undefined ? [] : [{
-                // Provisioned mode: the minimum pollers run (and are billed) with no message at all.
+                // Provisioned mode: "Pricing is based on the provisioned minimum event pollers", one EPU each for SQS (AWS Lambda pricing), messages or not.
                 item: "Event poller units of provisioned mode's minimum pollers", price: "lambda.sqs-esm.epu" as const, count: minimumPollers,
-                quantity: idleEpuHoursPerMonth(minimumPollers), assumes: ["ESM_EPU_BILLING" as const],
+                quantity: idleEpuHoursPerMonth(minimumPollers),
             }])];
         }
         default:

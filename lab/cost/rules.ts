@@ -86,13 +86,13 @@ export function idleReceives(idleMs: number): number {
 export const ESM_DELETE_BATCH = 10;
 
 /**
- * Provisioned mode for an SQS event source mapping bills its event pollers in event poller units: "Provisioned mode is
- * charged based on the provisioned minimum event pollers, and the event pollers consumed during autoscaling. Charges
- * are calculated using a billing unit called Event Poller Unit (EPU). You pay for the number and duration of EPUs used,
- * measured in Event-Poller-Unit-hours" (Lambda developer guide, provisioned mode pricing; AWS Lambda pricing gives
- * SQS's price per EPU-hour). How SQS pollers map to EPUs and the billing granularity are not on a page the lab could
- * read (the Kafka guide packs 10 pollers into one EPU): ESM_EPU_BILLING, an assumption, is one EPU per SQS event
- * poller, billed by the second, at least one minute of the minimum pollers.
+ * Provisioned mode for an SQS event source mapping bills its event pollers in event poller units (AWS Lambda pricing,
+ * "Provisioned Mode for Event Source Mapping (ESM) Pricing"): "Pricing is based on the provisioned minimum event
+ * pollers, and the event pollers consumed during autoscaling ... You pay for the number and duration of EPUs used,
+ * measured in Event-Poller-Unit-hours"; "SQS ESM: An EPU supports one event poller"; "Pricing is calculated per
+ * second, with a 1-minute minimum". Which duration the minute applies to AWS does not say: the lab applies it to the
+ * mapping's minimum pollers (a run shorter than a minute bills a minute of them), not to each poller autoscaling adds
+ * (ESM_EPU_BILLING, an assumption, with the poller count PROVISIONED_MODE's rate gives).
  */
 export const ESM_EPU_BILLING = { epusPerPoller: 1, minimumSeconds: 60 } as const;
 
@@ -110,7 +110,7 @@ export function idleEpuHoursPerMonth(minimumPollers: number): number {
 /** The billing assumptions, by the name of the constant (or price) that holds each: what a cost line marked with one assumes. */
 export const COST_ASSUMPTIONS = {
     ESM_IDLE_POLLING: `an idle SQS event source mapping keeps ${ESM_IDLE_POLLING.pollers} pollers in ${ESM_IDLE_POLLING.longPollSeconds}-s long polls that return empty (AWS publishes no count)`,
-    ESM_EPU_BILLING: `provisioned mode bills ${ESM_EPU_BILLING.epusPerPoller} event poller unit per SQS event poller, by the second, at least ${ESM_EPU_BILLING.minimumSeconds} s of the minimum pollers (AWS's stored pages give the price per EPU-hour, not the SQS poller-to-EPU ratio)`,
+    ESM_EPU_BILLING: `provisioned mode's event pollers as the lab scales them (PROVISIONED_MODE), one EPU each, billed by the second; AWS's 1-minute minimum applied to the mapping's minimum pollers, not to each poller autoscaling adds (AWS does not say which)`,
     ESM_DELETE_BATCH: `the event source mapping deletes processed messages ${ESM_DELETE_BATCH} to a DeleteMessageBatch request (AWS does not document the call)`,
     LAMBDA_INIT_MS: `each execution environment's billed INIT phase lasts ${LAMBDA_INIT_MS} ms (the cold-start bench's figure for the largest handler)`,
     EVENTBRIDGE_BUS_LOGS: "EventBridge event-bus logs delivered to CloudWatch Logs are billed as vended logs at the first tier (the bus-logging guide gives no figure)",

@@ -62,7 +62,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         name: "PROVISIONED_MODE", value: `${PROVISIONED_MODE.invocationsPerPoller} concurrent invocations per event poller (AWS publishes ~5 MBps per poller, no invocation count); pollers return to the minimum once the queue is empty`,
         figures: "provisioned mode's concurrency after 1 s, peak concurrency, seconds to drain, peak event pollers and event poller-hours",
     }, {
-        name: "ESM_EPU_BILLING", value: "one event poller unit per SQS event poller, billed by the second, at least a minute of the minimum pollers (AWS's stored pages give the price per EPU-hour, not the SQS ratio)",
+        name: "ESM_EPU_BILLING", value: "one event poller unit per SQS event poller, billed by the second (AWS Lambda pricing); the 1-minute minimum applied to the minimum pollers, not to each poller autoscaling adds",
         figures: "provisioned mode's cost per million messages and its minimum pollers' idle monthly cost",
     }],
     horizonSeconds: (s, p) => {
