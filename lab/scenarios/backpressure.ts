@@ -63,7 +63,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         figures: "provisioned mode's concurrency after 1 s, peak concurrency, seconds to drain, peak event pollers and event poller-hours",
     }, {
         name: "ESM_EPU_BILLING", value: "one event poller unit per SQS event poller, billed by the second (AWS Lambda pricing); the 1-minute minimum applied to the minimum pollers, not to each poller autoscaling adds",
-        figures: "provisioned mode's cost per million messages and its minimum pollers' idle monthly cost",
+        figures: "provisioned mode's cost per million messages (its minimum pollers' idle monthly cost is AWS's rule: minimumPollers EPUs for 730 hours)",
     }],
     horizonSeconds: (s, p) => {
         const messages = Number(p.messages);
