@@ -4,9 +4,11 @@ import { PolicyPack } from "@pulumi/policy";
 import { alarmPolicies } from "./alarms";
 import { deadLetterQueuePolicies } from "./dead-letter-queues";
 import { leastPrivilegePolicies } from "./least-privilege";
+import { loggingPolicies } from "./logging";
+import { recursionPolicies } from "./recursion";
 import { runtimePolicies } from "./runtimes";
 import { timeoutPolicies } from "./timeouts";
 
 new PolicyPack("serverless-patterns-lab", {
-    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies],
+    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies, ...recursionPolicies, ...loggingPolicies],
 });
