@@ -134,7 +134,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
             && failedAttempts === (followed?.outcome === "delivered" ? (followed.attempts ?? 1) - 1 : followed?.attempts ?? 0);
         return {
             conservation: c,
-            eventLog: { title: `the bus log of ${list[0].orderId}'s event (level ${settings.busLogLevel})`, level: settings.busLogLevel, path: logPath(log), records: log.records, counts: { ...log.counts } },
+            eventLog: { title: `the bus log of ${list[0].orderId}'s event (level ${settings.busLogLevel}${retriable ? "; retry times follow the assumed EVENTBRIDGE_BACKOFF" : ""})`, level: settings.busLogLevel, path: logPath(log), records: log.records, counts: { ...log.counts } },
             measures: {
                 "events put": bus.counts.put,
                 "events the rule matched": rule.matched,
