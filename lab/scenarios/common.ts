@@ -8,7 +8,7 @@ import { Order, ProcessOrder } from "../../functions/shared/order";
 import { TransientError } from "../../functions/shared/errors";
 import { Effects, LabRun, Location, orderIdsIn } from "../harness";
 import { simulatedSqsClient } from "../sim/clients";
-import { EventSourceMapping, SqsHandler } from "../sim/esm";
+import { EventSourceMapping, SqsHandler, TraceContext } from "../sim/esm";
 import { SimIdempotencyStore } from "../sim/idempotency-store";
 import type { SimSubscription, SimTopic, SubscriptionOptions } from "../sim/sns";
 import { SimQueue, SQS_METRICS_RESUME_DELAY_MS } from "../sim/sqs";
@@ -62,7 +62,7 @@ export function subscribedQueues(
     return { ...queues, deliveryDlq, subscription };
 }
 
-export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
+export function mapping(run: LabRun, name: string, queue: SimQueue, handler: (trace: TraceContext) => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number; recursiveLoop?: "Terminate" | "Allow" } = {}): EventSourceMapping {
     const esm = new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,
         batchSize: settings.batchSize,
@@ -71,6 +71,7 @@ export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () 
         functionTimeoutSeconds: settings.functionTimeoutSeconds,
         reportBatchItemFailures: options.reportBatchItemFailures ?? true,
         reservedConcurrency: options.reservedConcurrency,
+        recursiveLoop: options.recursiveLoop,
         overheadMs: options.overheadMs ?? 20,
         cloudwatch: run.cloudwatch,
     });

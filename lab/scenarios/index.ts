@@ -6,6 +6,7 @@ import { SNS_DELIVERY_FAILURE, SNS_FILTERING } from "./fan-out";
 import { OVERSIZED_PAYLOADS } from "./oversized-payloads";
 import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
 import { PRODUCER_DUPLICATES } from "./producer-duplicates";
+import { RECURSIVE_REQUEUE } from "./recursive-requeue";
 import { STEADY_EVENT_ROUTING, STEADY_FAN_OUT, STEADY_IDEMPOTENT_CONSUMER, STEADY_QUEUE_WORKER } from "./steady";
 import { VISIBILITY_TIMEOUT, VISIBILITY_TIMEOUT_IDEMPOTENT } from "./visibility-timeout";
 
@@ -22,6 +23,7 @@ export const SCENARIOS = [
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
     OVERSIZED_PAYLOADS,
+    RECURSIVE_REQUEUE,
     // Healthy baselines: no alarm may fire.
     STEADY_QUEUE_WORKER,
     STEADY_FAN_OUT,
