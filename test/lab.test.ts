@@ -1,6 +1,8 @@
 // The failure-mode lab: each scenario shows its documented AWS outcome with the real handlers, runs are
 // reproducible, and nothing is lost in randomized runs. Virtual time throughout: no test sleeps.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import type { SQSBatchResponse } from "aws-lambda";
 import { conservation, LabRun } from "../lab/harness";
 import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
@@ -14,7 +16,7 @@ import { VirtualClock } from "../lab/sim/clock";
 import { AsyncLambda } from "../lab/sim/async-lambda";
 import { EventSourceMapping, LAMBDA_BACKOFF } from "../lab/sim/esm";
 import { snsRetryDelayMs } from "../lab/sim/sns";
-import { FIFO_DEDUPLICATION_MS, SimQueue } from "../lab/sim/sqs";
+import { FIFO_DEDUPLICATION_MS, SimQueue, SQS_METRICS_RESUME_DELAY_MS } from "../lab/sim/sqs";
 
 // A run is a pure function of scenario, settings and seed, so the runs on defaults are shared between tests.
 const shared = new Map<string, Promise<ScenarioResult>>();
@@ -289,6 +291,28 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.deepEqual((await at("async-retries", "event-routing-eu-orders-on-failure-depth"))[0], 1140);
         // A 5-second blip of the downstream raises -errors for one minute.
         assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors", { outageSeconds: "5", durationSeconds: "300" }), [120, 180]); // while traffic goes on: its Errors 0s end the ALARM
+    });
+
+    it("the README's Deploy walk states the default poison-message run's alarm times, and the malformed message's as derived from it", async () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const deploy = readme.slice(readme.indexOf("\n## Deploy\n"), readme.indexOf("\n## Policy pack\n"));
+        assert.ok(deploy.length > 1000, "the Deploy section, up to the policy pack");
+        const r = await run("poison-message");
+        const first = (alarm: string) => r.alarms.find((a) => a.name === alarm)!.firstAlarmSeconds! / 60;
+        const arrival = Number(m(r, "seconds until the first DLQ arrival")) / 60;
+        const text = deploy.replace(/\s+/g, " ");
+        assert.match(text, new RegExp(`lands in the DLQ after ${m(r, "receives per poison message")} receives \\(~${arrival} minutes\\)`));
+        assert.ok(text.includes(`trips \`queue-worker-fn-errors\` after ${first("queue-worker-fn-errors")} minutes`), "fn-errors");
+        assert.ok(text.includes(`\`queue-worker-oldest-message-age\` at ${first("queue-worker-oldest-message-age")} minutes`), "oldest-message-age");
+        assert.ok(text.includes(`reaches the DLQ at ${arrival} minutes`), "DLQ arrival");
+        assert.ok(text.includes(`\`queue-worker-dlq-depth\` fires at ${first("queue-worker-dlq-depth")} minutes`), "dlq-depth");
+        assert.ok(text.includes(`the lab assumes the full ${SQS_METRICS_RESUME_DELAY_MS / 60_000}`), "the assumption named where the figure is printed");
+        // A malformed message is sent to the DLQ at once: the assumed resume plus the alarm's one-minute period.
+        assert.ok(text.includes(`\`queue-worker-dlq-depth\` fires about ${SQS_METRICS_RESUME_DELAY_MS / 60_000 + 1} minutes later, under the same assumed`), "malformed");
+        // No other alarm time: every "N minutes" of the walk is one of the figures above.
+        const stated = [...text.matchAll(/(\d+)(?:–\d+)? minutes/g)].map((x) => x[0]);
+        const allowed = new Set([arrival, first("queue-worker-fn-errors"), first("queue-worker-oldest-message-age"), first("queue-worker-dlq-depth"), SQS_METRICS_RESUME_DELAY_MS / 60_000, SQS_METRICS_RESUME_DELAY_MS / 60_000 + 1].map((n) => `${n} minutes`));
+        assert.deepEqual(stated.filter((x) => !allowed.has(x)), []);
     });
 
     it("every scenario's claims hold on its defaults; every fault raises an alarm of the stack within 15 minutes; no baseline raises any", async function () {

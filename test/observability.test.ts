@@ -1,6 +1,8 @@
 // Every pattern enabled at once: each queue, DLQ and function has the alarms its failure modes need, every alarm
 // notifies the stack's alarm topic, and the one dashboard shows every alarm and every consumer's records.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { dashboardName } from "../patterns/shared/dashboard";
 import { RecordedResource, runProgram, Stack, T } from "./harness";
 
@@ -124,5 +126,21 @@ describe("all four patterns together: names, alarms and dashboard", () => {
             assert.ok(r.state.name.length <= limits[r.type], `${r.type} ${r.state.name} is longer than ${limits[r.type]}`);
         }
         assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "eventRouting", "fanOut", "idempotentConsumer", "queueWorker"]);
+    });
+
+    it("every `pulumi stack output <name> --json | jq -r <path>` the READMEs run reads a value the program exports", () => {
+        const root = path.resolve(__dirname, "..");
+        const readmes = ["README.md", ...fs.readdirSync(path.join(root, "patterns")).map((p) => path.join("patterns", p, "README.md"))].filter((f) => fs.existsSync(path.join(root, f)));
+        const reads: string[] = [];
+        for (const file of readmes) {
+            for (const [, name, jq] of fs.readFileSync(path.join(root, file), "utf8").matchAll(/pulumi stack output (\w+) --json \| jq -r '?((?:\.\w+|\["[^"]+"\])+)/g)) {
+                const segments = [...jq.matchAll(/\.(\w+)|\["([^"]+)"\]/g)].map((m) => m[1] ?? m[2]);
+                const value = segments.reduce<any>((v, k) => v?.[k], stack.run.outputs[name]);
+                assert.equal(typeof value, "string", `${file}: pulumi stack output ${name} --json | jq -r ${jq}`);
+                assert.ok(value.length > 0, `${file}: ${name}${jq}`);
+                reads.push(`${name}${jq}`);
+            }
+        }
+        assert.ok(reads.length >= 5, reads.join(", "));
     });
 });

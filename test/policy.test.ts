@@ -1,7 +1,7 @@
 // The policy pack, exercised the way the Pulumi CLI exercises it: started from policy/ by run-policy-pack,
 // configured, and fed resources over gRPC (Analyze, AnalyzeStack).
 import { strict as assert } from "assert";
-import { RUNTIME_LIFECYCLE, RUNTIMES_CHECKED } from "../policy/runtimes";
+import { RUNTIME_LIFECYCLE, runtimeNotNearDeprecationPolicy, RUNTIMES_CHECKED, runtimeVerdict } from "../policy/runtimes";
 import { AnalyzedResource, Diagnostic, PolicyAnalyzer, UNKNOWN_VALUE } from "../scripts/policy-analyzer";
 import { allCombinations, analyzeRun, previewAll, previewWithPolicies } from "../scripts/preview-policy";
 import { RecordedResource, runProgram } from "./harness";
@@ -233,6 +233,28 @@ describe("policy pack (through its gRPC analyzer)", function () {
             assert.deepEqual(levels(await verdict("nodejs18.x", RUNTIMES_CHECKED)), ["mandatory"]);
             assert.deepEqual(levels(await verdict("python3.13", RUNTIMES_CHECKED)), []);
             assert.deepEqual(levels(await verdict(undefined, RUNTIMES_CHECKED)), []);
+        });
+
+        it("without `today` in its config it judges on the clock: the pack's own (today's UTC date, over gRPC) or one injected", async () => {
+            await analyzer.configure({ "runtime-not-near-deprecation": {} });
+            const today = new Date().toISOString().slice(0, 10);
+            for (const runtime of Object.keys(RUNTIME_LIFECYCLE)) {
+                const ds = (await analyzer.analyze(fn(runtime))).filter((d) => d.policyName === "runtime-not-near-deprecation");
+                const expected = runtimeVerdict(runtime, today, 180);
+                assert.deepEqual(levels(ds), expected ? [expected.level] : [], `${runtime} on ${today}`);
+            }
+            // An injected clock, through the policy's own validateResource (the analyzer process keeps the real one).
+            const life = RUNTIME_LIFECYCLE["nodejs24.x"];
+            const judged = (day: string) => {
+                const reported: unknown[] = [];
+                const policy = runtimeNotNearDeprecationPolicy(() => new Date(`${day}T12:00:00Z`));
+                const args = { type: FN, name: "fn", urn: urn(FN, "fn"), props: { runtime: "nodejs24.x" }, getConfig: () => ({ warnDays: 180 }) };
+                void (policy.validateResource as (a: unknown, r: (d: unknown) => void) => void)(args, (d) => reported.push(d));
+                return reported.map((d) => (typeof d === "string" ? "mandatory" : (d as { enforcementLevel: string }).enforcementLevel));
+            };
+            assert.deepEqual(judged(daysBefore(life.deprecation, 181)), []);
+            assert.deepEqual(judged(daysBefore(life.deprecation, 180)), ["advisory"]);
+            assert.deepEqual(judged(life.blockCreate), ["mandatory"]);
         });
 
         it("warnDays narrows the advisory window; a bad date is refused by the config schema", async () => {

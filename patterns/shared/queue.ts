@@ -5,6 +5,14 @@ import { DLQ_DEPTH, oldestMessageAge } from "./alarm-definitions";
 import { alarmOn } from "./alarms";
 import { allowServiceFromSource, denyInsecureTransport } from "./iam";
 
+/**
+ * MaximumMessageSize of every queue: SQS's maximum and own default since August 2025, 1,048,576 bytes (CreateQueue:
+ * "An integer from 1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB). Default: 1,048,576 bytes"). Set explicitly: the
+ * AWS provider still documents 262,144, the old default. The handlers' DLQ hand-off and the lab assume the same value
+ * (functions/shared/aws-limits.ts SQS_MAX_MESSAGE_BYTES; a test pins the two together).
+ */
+export const QUEUE_MAX_MESSAGE_SIZE = 1_048_576;
+
 /** Lets an AWS service (SNS, EventBridge) send to the queue on behalf of one source ARN only. */
 export interface ServiceSender {
     /** Statement id, unique within the queue policy. */
@@ -41,6 +49,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
         const child = { parent: this };
         this.queue = new aws.sqs.Queue(name, {
             messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+            maxMessageSize: QUEUE_MAX_MESSAGE_SIZE,
             sqsManagedSseEnabled: true,
             ...(args.fifo ? { fifoQueue: true } : {}), // Pulumi auto-names it with the required ".fifo" suffix
         }, child);
@@ -113,6 +122,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         this.queue = new aws.sqs.Queue(name, {
             visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
             messageRetentionSeconds: retention,
+            maxMessageSize: QUEUE_MAX_MESSAGE_SIZE,
             sqsManagedSseEnabled: true,
             redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount }),
             ...(args.fifo ? { fifoQueue: true, contentBasedDeduplication: true } : {}),
