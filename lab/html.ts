@@ -102,8 +102,8 @@ function eventLogSection(r: ScenarioResult): string {
     const counts = Object.entries(log.counts).map(([t, n]) => `<tr><td><code>${esc(t)}</code></td><td class="num">${n}</td></tr>`).join("");
     return `<h3>Event log (${esc(log.title)})</h3>
 <p class="rule">The records EventBridge writes to the bus's log group for one event, as its event bus log schema names them (message_type); which level sends which step is the lab's reading of the level definitions (docs/fidelity.md).</p>
-<table><thead><tr><th>when (from the event's receipt)</th><th>message_type</th><th>records</th><th>what they say</th></tr></thead><tbody>${rows}</tbody></table>
-<table><thead><tr><th>every event: message_type</th><th>records at ${esc(log.level)}</th></tr></thead><tbody>${counts}</tbody></table>`;
+<table><thead><tr><th>when (from the event's receipt)</th><th>message_type</th><th class="num">records</th><th>what they say</th></tr></thead><tbody>${rows}</tbody></table>
+<table style="margin-top:12px"><thead><tr><th>every event: message_type</th><th class="num">records at ${esc(log.level)}</th></tr></thead><tbody>${counts}</tbody></table>`;
 }
 
 function scenarioSection(r: ScenarioResult, svg: string): string {
