@@ -24,6 +24,14 @@ describe("config", () => {
         assert.equal(config.logRetentionDays, 14);
     });
 
+    it("the bus logs at ERROR without detail by default; INFO and TRACE are accepted", () => {
+        assert.deepEqual([defaultConfig().eventRouting.busLogLevel, defaultConfig().eventRouting.busLogIncludeDetail], ["ERROR", false]);
+        for (const level of ["INFO", "TRACE"]) {
+            const config = parseLabConfig({ [`${P}:eventRoutingSettings`]: JSON.stringify({ busLogLevel: level, busLogIncludeDetail: true }) });
+            assert.deepEqual([config.eventRouting.busLogLevel, config.eventRouting.busLogIncludeDetail], [level, true]);
+        }
+    });
+
     // Each bad value: the one-line message the user sees, and nothing registered.
     const invalid: [string, Record<string, unknown>, string][] = [
         ["a toggle that is not a boolean", { queueWorker: "yes" },
