@@ -3,6 +3,7 @@
 import { PolicyPack } from "@pulumi/policy";
 import { alarmPolicies } from "./alarms";
 import { deadLetterQueuePolicies } from "./dead-letter-queues";
+import { eventSourceMappingPolicies } from "./event-source-mappings";
 import { leastPrivilegePolicies } from "./least-privilege";
 import { loggingPolicies } from "./logging";
 import { recursionPolicies } from "./recursion";
@@ -10,5 +11,5 @@ import { runtimePolicies } from "./runtimes";
 import { timeoutPolicies } from "./timeouts";
 
 new PolicyPack("serverless-patterns-lab", {
-    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies, ...recursionPolicies, ...loggingPolicies],
+    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies, ...eventSourceMappingPolicies, ...recursionPolicies, ...loggingPolicies],
 });

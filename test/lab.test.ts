@@ -140,6 +140,34 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.ok(Number(m(raised, "seconds to drain")) < Number(m(r, "seconds to drain")));
     });
 
+    it("burst-backpressure compares the three scaling modes on one burst: the cap bounds the load, provisioned drains fastest, each mode conserves every message", async () => {
+        const r = await run("burst-backpressure");
+        assert.ok(r.conservation.holds);
+        assert.equal(r.conservation.units, 3 * Number(m(r, "messages sent")));
+        const n = (k: string) => Number(m(r, k));
+        assert.equal(n("maximumConcurrency: peak concurrent invocations"), 10);
+        assert.ok(n("provisioned mode: seconds to drain") < n("default mode: seconds to drain") && n("default mode: seconds to drain") < n("maximumConcurrency: seconds to drain"));
+        assert.ok(n("default mode: peak concurrent invocations") > 10 && n("provisioned mode: peak concurrent invocations") > n("default mode: peak concurrent invocations"));
+        assert.ok(n("provisioned mode: event poller-hours") >= (2 * r.virtualSeconds) / 3600 - 1e-9, "the two minimum pollers are billed for the whole run");
+        assert.ok(r.assumes.some((a) => a.name === "PROVISIONED_MODE"), "the figures that follow from the assumption say so");
+        assert.deepEqual(r.alarms.filter((a) => /-(default|capped|provisioned)-/.test(a.name)), [], "the comparison queues carry no alarm of the stack");
+    });
+
+    it("noisy-tenant: quiet tenants keep their time in the queue with fair queues, the noisy tenant is detected and alarmed, nothing is lost", async () => {
+        const r = await run("noisy-tenant");
+        assert.ok(r.conservation.holds && r.conservation.lost.length === 0);
+        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
+        const n = (k: string) => Number(m(r, k));
+        assert.ok(n("quiet tenants' worst p99 with fair queues (s)") < 2, String(n("quiet tenants' worst p99 with fair queues (s)")));
+        assert.ok(n("quiet tenants' worst p99 without fair queues (s)") > 20, String(n("quiet tenants' worst p99 without fair queues (s)")));
+        assert.ok(n("tenant-a (bursts), with fair queues: p99 s in the queue") >= n("tenant-a (bursts), without fair queues: p99 s in the queue"));
+        assert.equal(m(r, "tenants SQS marked noisy"), "tenant-a");
+        const alarm = r.alarms.find((a) => a.name === "queue-worker-noisy-groups")!;
+        assert.ok(alarm.firstAlarmSeconds !== null && alarm.firstAlarmSeconds >= r.faultStartSeconds!, "the noisy tenant raises the stack's noisy-groups alarm");
+        assert.deepEqual(r.alarms.filter((a) => a.name.startsWith("queue-worker-no-tenant-key")), [], "the comparison queue carries no alarm of the stack");
+        assert.ok(r.assumes.some((a) => a.name === "FAIR_QUEUE"), "the figures that follow from the assumption say so");
+    });
+
     it("transient outage shorter than the retry budget: retried one visibility timeout later, nothing in the DLQ", async () => {
         const r = await run("transient-outage", { durationSeconds: "300" });
         assert.equal(m(r, "messages in the DLQ"), 0);
@@ -668,7 +696,9 @@ describe("lab: charts agree with the numbers beside them", () => {
         for (const [kind, l] of families) if (kind !== "failed") for (const d of l.dashes) assert.ok(!failureDashes.has(String(d)), `${kind} uses a failure's dash ${d}`);
         const looks = new Map<string, string>(); // kind and its rank in the panel → the look drawn
         const check = (chart: string, panels: string[][], svg: string) => {
-            const drawn = new Map(linesOf(svg).map((l) => [l.series, l]));
+            // A sweep's consumer can have a line in several panels (one per measure): take its lines in the order drawn.
+            const drawn = new Map<string, ReturnType<typeof linesOf>>();
+            for (const l of linesOf(svg)) drawn.set(l.series, [...(drawn.get(l.series) ?? []), l]);
             for (const names of panels) {
                 const rank = new Map<string, number>();
                 for (const name of names) {
@@ -676,7 +706,7 @@ describe("lab: charts agree with the numbers beside them", () => {
                     assert.notEqual(kind, "other", `${chart}: "${name}" has no kind: add it to KIND_RULES`);
                     const k = rank.get(kind) ?? 0;
                     rank.set(kind, k + 1);
-                    const line = drawn.get(name.includes(": ") ? name.slice(0, name.indexOf(": ")) : name); // a sweep's "<consumer>: <measure>" is the consumer's line
+                    const line = drawn.get(name.includes(": ") ? name.slice(0, name.indexOf(": ")) : name)?.shift(); // a sweep's "<consumer>: <measure>" is the consumer's line
                     assert.ok(line, `${chart}: no line for ${name}`);
                     const look = `${line.colour} ${line.dash}`;
                     assert.equal(look, `${LOOKS[kind].colours[k % LOOKS[kind].colours.length]} ${LOOKS[kind].dashes[k % LOOKS[kind].dashes.length]}`, `${chart}: ${name} (${kind} #${k + 1})`);

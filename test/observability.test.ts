@@ -15,10 +15,15 @@ describe("all four patterns together: names, alarms and dashboard", () => {
     const metricsOf = (alarms: RecordedResource[]) => alarms.map((a) => a.inputs.metricName).sort();
     const eventSources = () => new Set(stack.ofType(T.esm).map((m) => m.inputs.eventSourceArn));
 
-    it("every queue a function consumes alarms on the age of its oldest message", () => {
+    it("every queue a function consumes alarms on the age of its oldest message, and a standard one on a noisy tenant (fair queues)", () => {
         const sources = stack.ofType(T.queue).filter((q) => eventSources().has(q.state.arn));
         assert.equal(sources.length, 8, "queue worker 1, fan-out 3, event routing 1, idempotent consumer 3");
-        for (const q of sources) assert.deepEqual(metricsOf(alarmsOn("QueueName", q.state.name)), ["ApproximateAgeOfOldestMessage"], q.name);
+        for (const q of sources) {
+            const expected = q.inputs.fifoQueue ? ["ApproximateAgeOfOldestMessage"] : ["ApproximateAgeOfOldestMessage", "ApproximateNumberOfNoisyGroups"];
+            assert.deepEqual(metricsOf(alarmsOn("QueueName", q.state.name)), expected, q.name);
+        }
+        const noisy = alarmsOn("QueueName", stack.get(T.queue, "queue-worker").state.name).find((a) => a.inputs.metricName === "ApproximateNumberOfNoisyGroups")!.inputs;
+        assert.deepEqual([noisy.statistic, noisy.period, noisy.evaluationPeriods, noisy.datapointsToAlarm, noisy.threshold, noisy.treatMissingData], ["Maximum", 60, 3, 2, 0, "notBreaching"]);
     });
 
     it("every other queue is a dead-letter queue and alarms on its first visible message", () => {

@@ -38,7 +38,7 @@ const recursionOf = (fn: AnalyzedResource, preview: boolean, loop = "Terminate")
  * A queue consumer as the lab builds it. `preview`: a new stack's preview — ARNs unknown, resources linked only
  * through property dependencies. Otherwise an update: ARNs known, no property dependencies, linked by value.
  */
-function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: number; noRedrive?: boolean; dlqRetention?: number; drop?: string[] } = {}) {
+function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: number; noRedrive?: boolean; dlqRetention?: number; drop?: string[]; esm?: Record<string, unknown> } = {}) {
     const arn = (kind: string, name: string) => (preview ? UNKNOWN_VALUE : `arn:aws:${kind}:us-east-1:123456789012:${name}`);
     const deps = (d: Record<string, string[]>) => (preview ? d : {});
     const dlq = res(Q, "orders-dlq", { name: "orders-dlq-1111111", arn: arn("sqs", "orders-dlq-1111111"), messageRetentionSeconds: edit.dlqRetention ?? 1_209_600 });
@@ -47,7 +47,7 @@ function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: 
         ...(edit.noRedrive ? {} : { redrivePolicy: preview ? UNKNOWN_VALUE : JSON.stringify({ deadLetterTargetArn: dlq.properties && arn("sqs", "orders-dlq-1111111"), maxReceiveCount: 5 }) }),
     }, deps(edit.noRedrive ? {} : { redrivePolicy: [dlq.urn] }));
     const fn = res(FN, "orders-fn", { name: "orders-fn-3333333", arn: arn("lambda", "function:orders-fn-3333333"), timeout: edit.timeout ?? 30 });
-    const esm = res(ESM, "orders-esm", { eventSourceArn: arn("sqs", "orders-2222222"), functionName: arn("lambda", "function:orders-fn-3333333"), maximumBatchingWindowInSeconds: 0 },
+    const esm = res(ESM, "orders-esm", { eventSourceArn: arn("sqs", "orders-2222222"), functionName: arn("lambda", "function:orders-fn-3333333"), maximumBatchingWindowInSeconds: 0, ...edit.esm },
         deps({ eventSourceArn: [queue.urn], functionName: [fn.urn] }));
     const dlqAlarm = res(ALARM, "orders-dlq-depth", { metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: preview ? UNKNOWN_VALUE : "orders-dlq-1111111" } }, deps({ dimensions: [dlq.urn] }));
     const errors = res(ALARM, "orders-fn-errors", { metricName: "Errors", dimensions: { FunctionName: preview ? UNKNOWN_VALUE : "orders-fn-3333333" } }, deps({ dimensions: [fn.urn] }));
@@ -72,7 +72,7 @@ describe("policy pack (through its gRPC analyzer)", function () {
             "async-function-has-failure-destination:mandatory", "dlq-has-depth-alarm:mandatory", "function-has-errors-alarm:mandatory",
             "visibility-timeout-exceeds-function-timeout:mandatory", "visibility-timeout-recommended:advisory",
             "dlq-retention-longer-than-source:advisory", "max-receive-count-at-least-5:advisory",
-            "runtime-not-near-deprecation:mandatory", "function-recursion-terminate:mandatory", "eventbridge-bus-logging:mandatory",
+            "runtime-not-near-deprecation:mandatory", "sqs-event-source-scaling-valid:mandatory", "function-recursion-terminate:mandatory", "eventbridge-bus-logging:mandatory",
         ]);
         for (const p of policies) assert.ok(p.description.length > 60, p.name);
     });
@@ -143,6 +143,17 @@ describe("policy pack (through its gRPC analyzer)", function () {
             it(`${mode}: a DLQ without a depth alarm and a function without an Errors alarm fail their policies`, async () => {
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-dlq-depth"] }))), ["dlq-has-depth-alarm"]);
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-fn-errors"] }))), ["function-has-errors-alarm"]);
+            });
+            it(`${mode}: sqs-event-source-scaling-valid passes maximum concurrency alone and provisioned pollers alone, fails both together and pollers outside SQS's ranges`, async () => {
+                const scaling = async (esm: Record<string, unknown>) => fired(await analyzer.analyzeStack(consumerStack(preview, { esm })));
+                assert.deepEqual(await scaling({ scalingConfig: { maximumConcurrency: 10 } }), [], "pass: maximum concurrency");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 2, maximumPollers: 20 } }), [], "pass: provisioned pollers");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: {} }), [], "pass: provisioned at AWS's defaults");
+                assert.deepEqual(await scaling({ scalingConfig: { maximumConcurrency: 10 }, provisionedPollerConfig: { minimumPollers: 2, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: both");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: 1 poller (Kafka's minimum, not SQS's)");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 30, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: minimum above maximum");
+                const both = await analyzer.analyzeStack(consumerStack(preview, { esm: { scalingConfig: { maximumConcurrency: 10 }, provisionedPollerConfig: { minimumPollers: 2 } } }));
+                assert.match(both.find((d) => d.policyName === "sqs-event-source-scaling-valid")!.message, /maximumConcurrency 10 is set with provisionedPollerConfig/);
             });
             it(`${mode}: a DLQ keeping messages no longer than its source is advised against`, async () => {
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { dlqRetention: 345_600 })), "advisory"), ["dlq-retention-longer-than-source"]);

@@ -46,7 +46,7 @@ describe("program toggles", () => {
             [T.queue]: 2,
             [T.queuePolicy]: 2,
             [T.redriveAllow]: 1,
-            [T.alarm]: 6, // source age, DLQ depth, Errors, Throttles, RecursiveInvocationsDropped, RecordsRetried
+            [T.alarm]: 7, // source age, noisy tenants, DLQ depth, Errors, Throttles, RecursiveInvocationsDropped, RecordsRetried
             [T.logGroup]: 1,
             [T.role]: 1,
             [T.rolePolicy]: 1,
@@ -79,6 +79,14 @@ describe("queue worker wiring", () => {
         assert.equal(esm.batchSize, 10);
         assert.equal(esm.maximumBatchingWindowInSeconds, 0);
         assert.deepEqual(esm.scalingConfig, { maximumConcurrency: 10 });
+        assert.equal(esm.provisionedPollerConfig, undefined);
+    });
+
+    it("in provisioned mode deploys provisionedPollerConfig and no scalingConfig (Lambda takes one or the other)", async () => {
+        const provisioned = new Stack(await runProgram({ queueWorker: true, queueWorkerSettings: { provisionedPollers: { minimumPollers: 3, maximumPollers: 30 } } }));
+        const esm = provisioned.get(T.esm, "queue-worker-esm").inputs;
+        assert.deepEqual(esm.provisionedPollerConfig, { minimumPollers: 3, maximumPollers: 30 });
+        assert.equal(esm.scalingConfig, undefined);
     });
 
     it("redrives this queue to this DLQ after 5 receives, and the DLQ accepts redrives from this queue only", () => {

@@ -1,7 +1,7 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DLQ_RETENTION_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS } from "../config";
-import { DLQ_DEPTH, oldestMessageAge } from "./alarm-definitions";
+import { DLQ_DEPTH, NOISY_GROUPS, oldestMessageAge } from "./alarm-definitions";
 import { alarmOn } from "./alarms";
 import { allowServiceFromSource, denyInsecureTransport } from "./iam";
 
@@ -94,6 +94,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     readonly queuePolicy: aws.sqs.QueuePolicy;
     readonly redriveAllowPolicy: aws.sqs.RedriveAllowPolicy;
     readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
+    /** A standard queue's producers set a tenant key as MessageGroupId (a fair queue): an alarm while a tenant is noisy. */
+    readonly noisyGroupsAlarm?: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:QueueWithDlq", name, {}, opts);
@@ -137,6 +139,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
 
         this.oldestMessageAlarm = alarmOn(name, oldestMessageAge(args.oldestMessageAgeAlarmSeconds ?? 300), { queue: this.queue }, args.alarmTopicArn, child);
+        // Fair queues are standard queues: a FIFO queue's groups are ordered, never noisy.
+        if (!args.fifo) this.noisyGroupsAlarm = alarmOn(name, NOISY_GROUPS, { queue: this.queue }, args.alarmTopicArn, child);
 
         this.registerOutputs({
             queueUrl: this.queue.url,
