@@ -5,6 +5,7 @@ import { runScenario, findScenario } from "../lab/runner";
 import { VirtualClock } from "../lab/sim/clock";
 import { BusLogLevel, BusLogOptions, BUS_LOG_STEPS, SimEventBus, TargetDelivery } from "../lab/sim/eventbridge";
 import { SimQueue } from "../lab/sim/sqs";
+import { Billing } from "../lab/cost/billing";
 
 const ORDER = JSON.stringify({ orderId: "o-1", amount: 150 });
 const PATTERN = { source: ["lab.orders"] };
@@ -70,6 +71,20 @@ describe("lab: EventBridge bus logs (Logging event buses, event bus log schema)"
             counts[level] = log.total;
         }
         assert.ok(counts.ERROR! < counts.INFO! && counts.INFO! < counts.TRACE!, JSON.stringify(counts));
+    });
+
+    it("the bus's log bytes are billed as vended logs: each record counted at its type's size, the followed event's exactly", async () => {
+        const clock = new VirtualClock();
+        const billing = new Billing();
+        const bus = new SimEventBus(clock, () => 0.5, "b", { log: { level: "INFO", follow: 1 }, billing });
+        bus.addRule("r", PATTERN, [{ id: "arn:aws:sqs:us-east-1:123456789012:q", deliver: throttled, maximumRetryAttempts: 2, maximumEventAgeSeconds: 86_400 }]);
+        bus.put({ Source: "lab.orders", DetailType: "OrderPlaced", Detail: ORDER });
+        await clock.run(3_600_000);
+        const meter = billing.meters.find((m) => m.resource === "b bus logs")!;
+        const [line] = meter.usage(clock.now);
+        assert.equal(line.price, "cloudwatch.logs.vended-ingestion");
+        assert.equal(line.quantity, bus.log!.records.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0));
+        assert.ok(line.quantity > 0);
     });
 
     it("OFF builds no log; a refused entry counts EVENT_INGEST_FAILURE", async () => {

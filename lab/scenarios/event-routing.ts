@@ -51,10 +51,11 @@ export function logPath(log: BusLog): string {
     return steps.map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(" → ");
 }
 
-const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
+const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
 
 export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     name: "eventbridge-target-dlq",
+    healthy: { outageHours: "0" },
     title: "An EventBridge target that keeps failing",
     pattern: "eventRouting",
     // INFO: the bus log then shows the followed event received and matched too, not only its failures (ERROR, the stack's default).
@@ -82,7 +83,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
         // The bus logs at the stack's level; the first event put (order-00001, high value) is followed record by record.
-        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, log: { level: settings.busLogLevel, follow: 1 } });
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing, log: { level: settings.busLogLevel, follow: 1 } });
         const highValue = queue(run, "high-value");
         const targetDlq = queue(run, "high-value-target-dlq");
         run.alarms.deadLetterQueue("event-routing-high-value-target-dlq", targetDlq);
@@ -176,6 +177,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
 
 export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     name: "async-retries",
+    healthy: { crashEvery: "0" },
     title: "Asynchronous invocation retries, then the on-failure destination",
     pattern: "eventRouting",
     awsRule: "EventBridge invokes a Lambda target asynchronously. On a function error Lambda retries twice by default, one minute and then two minutes later "
@@ -192,7 +194,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     faultStartSeconds: (_s, p) => (Number(p.crashEvery) > 0 ? 0 : null), // crashing events from the first put
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), Number(params.crashEvery));
-        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch });
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing });
         const onFailure = queue(run, "eu-orders-on-failure");
         run.alarms.deadLetterQueue("event-routing-eu-orders-on-failure", onFailure);
         const effects = new Effects();
@@ -207,7 +209,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             overheadMs: 20,
             duplicateRate: Number(params.duplicateRate),
             random: run.random,
-            cloudwatch: run.cloudwatch,
+            cloudwatch: run.cloudwatch, billing: run.billing, memoryMb: settings.memorySizeMb,
         });
         const rule = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
             id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,

@@ -11,6 +11,9 @@ import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
+import { Billing, CounterMeter } from "../cost/billing";
+import { billedChunks, CHUNK_BYTES } from "../cost/rules";
+import { putEventsEntrySize } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
@@ -157,8 +160,11 @@ export class BusLog {
     readonly records: BusLogRecord[] = [];
     private readonly rank: number;
     followedId: string | undefined;
+    /** Bytes per record of each type, from the first record of that type the bus built (the vended-log meter's unit). */
+    private readonly recordBytes: Partial<Record<BusLogStep, number>> = {};
 
-    constructor(private readonly clock: VirtualClock, readonly busArn: string, readonly options: BusLogOptions) {
+    /** `meter`: the run's bill for the log bytes CloudWatch Logs ingests (vended logs), when it keeps one. */
+    constructor(private readonly clock: VirtualClock, readonly busArn: string, readonly options: BusLogOptions, private readonly meter?: CounterMeter<"bytes">) {
         this.rank = LEVEL_RANK[options.level];
         if (typeof options.follow === "string") this.followedId = options.follow;
     }
@@ -171,13 +177,19 @@ export class BusLog {
     emit(step: BusLogStep, eventId: string, extra?: { invocationId?: string; details?: Record<string, string | number>; error?: BusLogRecord["error"] }): void {
         if (!this.sends(step)) return;
         this.counts[step] = (this.counts[step] ?? 0) + 1;
-        if (eventId !== this.followedId) return;
-        this.records.push({
+        const followed = eventId === this.followedId;
+        if (!followed && (!this.meter || this.recordBytes[step] !== undefined)) {
+            if (this.meter) this.meter.counts.bytes += this.recordBytes[step]!;
+            return;
+        }
+        const record: BusLogRecord = {
             resource_arn: this.busArn, request_id: `${eventId}-request`, event_id: eventId,
             ...(extra?.invocationId ? { invocation_id: extra.invocationId } : {}),
             message_timestamp_ms: this.clock.wallTime, message_type: step, log_level: this.options.level as Exclude<BusLogLevel, "OFF">,
             details: extra?.details ?? {}, ...(extra?.error ? { error: extra.error } : {}),
-        });
+        };
+        if (this.meter) this.meter.counts.bytes += (this.recordBytes[step] ??= Buffer.byteLength(JSON.stringify(record)));
+        if (followed) this.records.push(record);
     }
 
     /** Records the level sends, over all events. */
@@ -293,6 +305,12 @@ export interface SimRule {
     matched: number;
 }
 
+/**
+ * What a bus bills ("Amazon EventBridge pricing"): each custom event put, "Each 64 KB chunk of a payload is billed as
+ * one event"; delivery to the rules' targets adds no EventBridge charge (an SQS target bills its SendMessage), retries neither.
+ */
+const eventBusMeter = (bus: string) => new CounterMeter("EventBridge", bus, { events: "eventbridge.custom.event" });
+
 export class SimEventBus {
     readonly rules: SimRule[] = [];
     private ids = 0;
@@ -300,11 +318,18 @@ export class SimEventBus {
     readonly arn: string;
     /** The bus's log ("Logging event buses"), when the bus has a log level other than OFF. */
     readonly log: BusLog | undefined;
+    /** What the bus bills, when the run keeps a bill. */
+    readonly meter: ReturnType<typeof eventBusMeter> | undefined;
 
     constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string,
-        private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions; log?: BusLogOptions } = {}) {
+        private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions; billing?: Billing; log?: BusLogOptions } = {}) {
         this.arn = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
-        if (options.log && options.log.level !== "OFF") this.log = new BusLog(clock, this.arn, options.log);
+        this.meter = options.billing?.add(eventBusMeter(name));
+        if (options.log && options.log.level !== "OFF") {
+            // Vended logs are billed by the bytes ingested; every record of a type is counted at its first record's size.
+            const bytes = options.billing?.add(new CounterMeter("CloudWatch", `${name} bus logs`, { bytes: "cloudwatch.logs.vended-ingestion" }));
+            this.log = new BusLog(clock, this.arn, options.log, bytes);
+        }
     }
 
     /** PutRule + PutTargets. The pattern is validated as EventBridge validates it. */
@@ -336,6 +361,10 @@ export class SimEventBus {
         if (refused) {
             this.log?.emit("EVENT_INGEST_FAILURE", "");
             throw refused;
+        }
+        if (this.meter) {
+            const units = entry.Source.length + entry.DetailType.length + entry.Detail.length + (entry.Resources ?? []).reduce((n, r) => n + r.length, 0);
+            this.meter.counts.events += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(putEventsEntrySize(entry));
         }
         const id = messageIdFor(`events:${this.name}`, ++this.ids);
         const log = this.log;

@@ -10,7 +10,9 @@
 // active, and resumed late when an idle queue becomes active again.
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
+import { messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
+import { Billing, CounterMeter } from "../cost/billing";
+import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
@@ -49,8 +51,9 @@ export const SQS_METRICS_RESUME_DELAY_MS = 15 * 60 * 1000;
 export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs: 5 * 60 * 1000, comparableWhenAtMostQuietMax: true } as const;
 /** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
 const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
-const EMPTY: SQSMessageAttributes = {};
+const EMPTY: SQSMessageAttributes = Object.freeze({});
 const NO_ATTRIBUTES = {};
+const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
 const HIDDEN = 1;
@@ -102,6 +105,28 @@ export interface SimQueueOptions {
     cloudwatch?: CloudWatch;
     /** The queue's MaximumMessageSize, body and attributes counted: 1,024–1,048,576 bytes, SQS's default 1,048,576. */
     maximumMessageSize?: number;
+    /** The run's bill: the queue meters its requests there (SqsMeter). */
+    billing?: Billing;
+}
+
+/**
+ * What a queue bills ("Amazon SQS pricing"): "Every Amazon SQS action counts as a request", an empty receive too, each
+ * 64 KB chunk of a request's payload one more; a FIFO queue's send, receive, delete and change-visibility requests at
+ * the FIFO price. A redrive move to the DLQ is SQS's own doing, no API request of the account's: not billed (an
+ * assumption: AWS lists no charge for it).
+ */
+function sqsMeter(queue: string, fifo: boolean) {
+    const price = fifo ? "sqs.fifo.request" : "sqs.standard.request";
+    // The event source mapping's DeleteMessageBatch requests apart: how Lambda deletes is an assumption (ESM_DELETE_BATCH).
+    return new CounterMeter("SQS", queue, { requests: price, deleteBatchRequests: price }, { deleteBatchRequests: "ESM_DELETE_BATCH" });
+}
+export type SqsMeter = ReturnType<typeof sqsMeter>;
+
+/** A request's billed chunks from its UTF-16 length: exact only when it may pass 64 KB (a UTF-16 unit is at most 3 UTF-8 bytes). */
+function chunksOf(body: string, attributes: SQSMessageAttributes | undefined): number {
+    if (body.length * 3 <= CHUNK_BYTES && (attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0)) return 1;
+    const values = attributes === undefined || attributes === EMPTY ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
+    return billedChunks(messageSize(body, values));
 }
 
 /** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
@@ -135,6 +160,10 @@ class Deque<T> {
 
     peek(): T | undefined {
         return this.items[this.head];
+    }
+
+    *values(): IterableIterator<T> {
+        for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
     }
 }
 
@@ -198,12 +227,18 @@ export class SimQueue {
     readonly arn: string;
     readonly url: string;
     readonly fifo: boolean;
-    /** Every message that arrived and every way one left; `live` is what is still here. */
+    /** Every message that arrived and every way one left; `arrivals` holds what is still here. */
     readonly counts = { sent: 0, movedIn: 0, deduplicated: 0, received: 0, deleted: 0, staleDeletes: 0, staleDeletesApplied: 0, redriven: 0, expired: 0, duplicatesDelivered: 0 };
-    private readonly live = new Set<SimMessage>();
-    private readonly byId = new Map<string, SimMessage>();
-    /** The latest receipt handle of each message in flight: a receipt is valid only while it is the latest. */
-    private readonly byReceipt = new Map<string, SimMessage>();
+    /** The messages still here in arrival order, with gone ones among them until they are compacted away. */
+    private arrivals = new Deque<SimMessage>();
+    private liveCount = 0;
+    /**
+     * Message ID → live message, built the first time a receipt handle (`<message id>#<receive>`) arrives as a string
+     * (a handler's DeleteMessage) and kept from then on. The event source mapping deletes the messages it holds, so a
+     * run of a million messages needs no map: each entry cost more than the rest of a delivery.
+     */
+    private idIndex: Map<string, SimMessage> | undefined;
+    private readonly idPrefix: string;
     private readonly ready = new Deque<SimMessage>();
     private readonly hidden = new MinHeap<SimMessage>((a, b) => a.visibleAt < b.visibleAt);
     private readonly bySendTime = new Deque<SimMessage>();
@@ -215,6 +250,8 @@ export class SimQueue {
     private sequence = 0;
     private listeners: (() => void)[] = [];
     private readonly metrics: QueueMetrics | undefined;
+    /** What the queue bills, when the run keeps a bill. */
+    readonly meter: SqsMeter | undefined;
     /** Set at the first message with a MessageGroupId on a standard queue: then it is a fair queue. */
     private fair: FairQueue | undefined;
 
@@ -227,8 +264,10 @@ export class SimQueue {
             throw new Error(`queue ${options.name}: MaximumMessageSize ${max} is outside ${SQS_MIN_MAXIMUM_MESSAGE_SIZE}–${SQS_MAX_MESSAGE_BYTES} bytes`);
         }
         this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${options.name}`;
+        this.idPrefix = messageIdPrefix(options.name);
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
         if (options.cloudwatch) this.metrics = new QueueMetrics(options.cloudwatch, this, clock);
+        this.meter = options.billing?.add(sqsMeter(options.name, this.fifo));
     }
 
     /** An event source mapping polls the queue from now on: its pollers' ReceiveMessage calls keep it active. */
@@ -242,6 +281,7 @@ export class SimQueue {
      */
     setVisibilityTimeout(seconds: number): void {
         this.metrics?.action(this.clock.now);
+        if (this.meter) this.meter.counts.requests++; // SetQueueAttributes
         this.options.visibilityTimeoutSeconds = seconds;
     }
 
@@ -256,11 +296,20 @@ export class SimQueue {
         return sqsMessageRefusal(body, values, this.options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
     }
 
-    /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses. */
-    send(body: string, options: SendOptions = {}): string {
+    /** One billed request of a batch call (SendMessageBatch) whose entries total `payloadBytes`: its entries then go to send(…, false). */
+    meterBatchRequest(payloadBytes: number): void {
+        if (this.meter) this.meter.counts.requests += billedChunks(payloadBytes);
+    }
+
+    /**
+     * SendMessage (billed as one, by its 64 KB chunks, unless `metered` is false: an entry of a batch call the caller
+     * billed). Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses.
+     */
+    send(body: string, options: SendOptions = {}, metered = true): string {
         this.metrics?.action(this.clock.now);
         const refused = this.refusal(body, options.attributes);
         if (refused) throw refused;
+        if (metered && this.meter) this.meter.counts.requests += chunksOf(body, options.attributes);
         let deduplicationId: string | undefined;
         if (options.messageGroupId !== undefined && !GROUP_ID.test(options.messageGroupId)) {
             throw new Error(`SendMessage to ${this.options.name}: MessageGroupId ${JSON.stringify(options.messageGroupId)} is not 1–128 alphanumeric or punctuation characters`);
@@ -276,12 +325,12 @@ export class SimQueue {
                 return seen.messageId;
             }
         }
-        const messageId = messageIdFor(this.options.name, ++this.sequence);
+        const messageId = this.idPrefix + messageIdSuffix(++this.sequence);
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
         this.metrics?.count("sent", 1);
         this.enqueue({
-            messageId, body, attributes: options.attributes ?? {}, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
+            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
             visibleAt: this.clock.now, generation: 0, state: READY, chain: options.chain ?? 0,
             ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) }
                 : options.messageGroupId !== undefined ? { groupId: options.messageGroupId } : {}),
@@ -298,6 +347,11 @@ export class SimQueue {
         }
         const got = this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
         if (got.length > 0) this.metrics?.count("received", got.length);
+        if (this.meter) {
+            let units = 0;
+            for (const m of got) units += m.body.length;
+            this.meter.counts.requests += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, sqsAttributeValues(m.attributes)), 0));
+        }
         return got;
     }
 
@@ -308,13 +362,47 @@ export class SimQueue {
      * (an assumption, default 0.5) from the seeded random source. Returns whether the message is gone.
      */
     delete(receipt: string): boolean {
+        if (this.meter) this.meter.counts.requests++;
+        return this.deleteOne(receipt);
+    }
+
+    private deleteOne(receipt: string): boolean {
         // NumberOfMessagesDeleted counts "every successful deletion operation that uses a valid receipt handle, including
         // duplicate deletions": a message received twice and deleted by both receivers counts twice.
         if (this.metrics) {
             this.metrics.action(this.clock.now);
             this.metrics.count("deleted", 1);
         }
-        const m = this.byReceipt.get(receipt) ?? this.staleReceipt(receipt);
+        return this.deleteMessage(this.byId().get(receipt.slice(0, receipt.lastIndexOf("#"))), receipt);
+    }
+
+    /**
+     * The mapping's deletes: the messages it received, with the receipt handles it put in the event, less the ones the
+     * response lists as failed; billed as DeleteMessageBatch calls of up to 10 (ESM_DELETE_BATCH, an assumption).
+     */
+    deleteReceivedBatch(batch: readonly SimMessage[], records: readonly { messageId: string; receiptHandle: string }[], failed?: ReadonlySet<string>): void {
+        let deleted = 0;
+        for (let i = 0; i < records.length; i++) {
+            if (failed?.has(records[i].messageId)) continue;
+            this.deleteReceived(batch[i], records[i].receiptHandle);
+            deleted++;
+        }
+        if (this.meter) this.meter.counts.deleteBatchRequests += Math.ceil(deleted / ESM_DELETE_BATCH);
+    }
+
+    /**
+     * DeleteMessage by the event source mapping, which holds the messages it received: the same outcome as
+     * `delete(receipt)` without finding the message by its handle (a string hashed per delete).
+     */
+    deleteReceived(m: SimMessage, receipt: string): boolean {
+        if (this.metrics) {
+            this.metrics.action(this.clock.now);
+            this.metrics.count("deleted", 1);
+        }
+        return this.deleteMessage(m.state === GONE ? undefined : m, receipt);
+    }
+
+    private deleteMessage(m: SimMessage | undefined, receipt: string): boolean {
         if (!m) return false; // already gone (deleted, redriven or expired)
         if (m.receipt !== receipt) {
             this.counts.staleDeletes++;
@@ -326,12 +414,6 @@ export class SimQueue {
         return true;
     }
 
-    /** The live message an older receipt handle of it names (receipt handles are `<message id>#<receive>`). */
-    private staleReceipt(receipt: string): SimMessage | undefined {
-        const m = this.byId.get(receipt.slice(0, receipt.lastIndexOf("#")));
-        return m && m.state !== GONE ? m : undefined;
-    }
-
     private random(): number {
         if (!this.options.random) throw new Error(`queue ${this.options.name}: a delete with a stale receipt needs the run's random source`);
         return this.options.random();
@@ -340,7 +422,7 @@ export class SimQueue {
     /** Messages that can be received now (ApproximateNumberOfMessagesVisible). */
     get visible(): number {
         this.promote();
-        return this.fifo ? this.live.size - this.inFlightFifo() : this.readyCount;
+        return this.fifo ? this.liveCount - this.inFlightFifo() : this.readyCount;
     }
 
     /** Received and not yet deleted or visible again (ApproximateNumberOfMessagesNotVisible). */
@@ -350,7 +432,7 @@ export class SimQueue {
     }
 
     get size(): number {
-        return this.live.size;
+        return this.liveCount;
     }
 
     /**
@@ -373,7 +455,7 @@ export class SimQueue {
     get nextVisibleAt(): number | undefined {
         if (this.fifo) {
             let next: number | undefined;
-            for (const m of this.live.values()) if (m.visibleAt > this.clock.now && (next === undefined || m.visibleAt < next)) next = m.visibleAt;
+            for (const m of this.liveMessages()) if (m.visibleAt > this.clock.now && (next === undefined || m.visibleAt < next)) next = m.visibleAt;
             return next;
         }
         this.promote();
@@ -383,7 +465,7 @@ export class SimQueue {
     /** Applies retention to every message (SQS deletes expired messages even if nobody receives). */
     sweep(): void {
         const retentionMs = this.retentionMs;
-        for (const m of [...this.live.values()]) {
+        for (const m of [...this.liveMessages()]) {
             if (this.clock.now - m.sentAt >= retentionMs) {
                 this.remove(m);
                 this.counts.expired++;
@@ -392,28 +474,12 @@ export class SimQueue {
     }
 
     messages(): IterableIterator<SimMessage> {
-        return this.live.values();
+        return this.liveMessages();
     }
 
     /** The record Lambda's event source mapping puts in the event for a received message. */
     record(m: SimMessage): SQSRecord {
-        const attributes: SQSRecord["attributes"] = {
-            ApproximateReceiveCount: String(m.receiveCount),
-            SentTimestamp: String(LAB_EPOCH + m.sentAt),
-            SenderId: "AIDAIENQZJOLO23YVJ4VO",
-            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
-            ...(m.groupId === undefined ? {} : this.fifo ? { MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber } : { MessageGroupId: m.groupId }),
-        };
-        return new LabSqsRecord(m.body, {
-            messageId: m.messageId,
-            receiptHandle: m.receipt!,
-            body: m.body,
-            attributes,
-            messageAttributes: m.attributes,
-            eventSource: "aws:sqs",
-            eventSourceARN: this.arn,
-            awsRegion: REGION,
-        }) as unknown as SQSRecord;
+        return new LabSqsRecord(m, this.arn, this.fifo) as unknown as SQSRecord;
     }
 
     private get retentionMs(): number {
@@ -434,8 +500,9 @@ export class SimQueue {
     }
 
     private enqueue(m: SimMessage): void {
-        this.live.add(m);
-        this.byId.set(m.messageId, m);
+        this.arrivals.push(m);
+        this.liveCount++;
+        this.idIndex?.set(m.messageId, m);
         this.bySendTime.push(m);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!);
@@ -467,9 +534,33 @@ export class SimQueue {
         }
         if (this.fair && m.groupId !== undefined && m.state !== GONE) this.fair.add(this.fair.live, m.groupId, -1);
         m.state = GONE;
-        this.live.delete(m);
-        this.byId.delete(m.messageId);
-        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
+        this.liveCount--;
+        this.idIndex?.delete(m.messageId);
+        this.compactArrivals();
+    }
+
+    private byId(): Map<string, SimMessage> {
+        if (!this.idIndex) {
+            this.idIndex = new Map();
+            for (const m of this.liveMessages()) this.idIndex.set(m.messageId, m);
+        }
+        return this.idIndex;
+    }
+
+    private *liveMessages(): IterableIterator<SimMessage> {
+        for (const m of this.arrivals.values()) if (m.state !== GONE) yield m;
+    }
+
+    /** Drops gone messages from the front of `arrivals`, and from everywhere once they outnumber the live ones. */
+    private compactArrivals(): void {
+        const arrivals = this.arrivals;
+        for (let head = arrivals.peek(); head !== undefined && head.state === GONE; head = arrivals.peek()) arrivals.shift();
+        const gone = arrivals.length - this.liveCount;
+        if (gone > 1024 && gone > this.liveCount) {
+            const kept = new Deque<SimMessage>();
+            for (const m of arrivals.values()) if (m.state !== GONE) kept.push(m);
+            this.arrivals = kept;
+        }
     }
 
     /** Moves messages whose visibility timeout has passed (by `now`) back to the visible set. */
@@ -494,7 +585,7 @@ export class SimQueue {
         let visible: number;
         if (this.fifo) {
             visible = 0;
-            for (const m of this.live.values()) if (m.visibleAt <= at) visible++;
+            for (const m of this.liveMessages()) if (m.visibleAt <= at) visible++;
         } else {
             this.promote(at); // nothing runs between now and `at`: the messages due by then are visible then
             visible = this.readyCount;
@@ -531,9 +622,7 @@ export class SimQueue {
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
         m.generation++;
-        if (m.receipt !== undefined) this.byReceipt.delete(m.receipt);
         m.receipt = `${m.messageId}#${m.generation}`;
-        this.byReceipt.set(m.receipt, m);
         this.counts.received++;
     }
 
@@ -615,7 +704,7 @@ export class SimQueue {
 
     private inFlightFifo(): number {
         let n = 0;
-        for (const m of this.live.values()) if (m.visibleAt > this.clock.now) n++;
+        for (const m of this.liveMessages()) if (m.visibleAt > this.clock.now) n++;
         return n;
     }
 
@@ -641,14 +730,44 @@ export class SimQueue {
     }
 }
 
-/** An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. */
+/**
+ * An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. Its
+ * fields are set one by one in a fixed order (body first, as the event has always listed them): one shape for every
+ * record, no options object copied per record.
+ */
 class LabSqsRecord {
-    constructor(body: string, fields: Omit<SQSRecord, "md5OfBody">) {
-        Object.assign(this, fields);
-        this.body = body;
-    }
-
     body: string;
+    messageId: string;
+    receiptHandle: string;
+    attributes: SQSRecord["attributes"];
+    messageAttributes: SQSMessageAttributes;
+    eventSource: "aws:sqs";
+    eventSourceARN: string;
+    awsRegion: string;
+
+    constructor(m: SimMessage, arn: string, fifo: boolean) {
+        this.body = m.body;
+        this.messageId = m.messageId;
+        this.receiptHandle = m.receipt!;
+        const attributes: SQSRecord["attributes"] = {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(LAB_EPOCH + m.sentAt),
+            SenderId: SENDER_ID,
+            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+        };
+        if (m.groupId !== undefined) {
+            attributes.MessageGroupId = m.groupId;
+            if (fifo) {
+                attributes.MessageDeduplicationId = m.deduplicationId;
+                attributes.SequenceNumber = m.sequenceNumber;
+            }
+        }
+        this.attributes = attributes;
+        this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
+        this.eventSource = "aws:sqs";
+        this.eventSourceARN = arn;
+        this.awsRegion = REGION;
+    }
 
     get md5OfBody(): string {
         return crypto.createHash("md5").update(this.body).digest("hex");
@@ -661,10 +780,18 @@ class LabSqsRecord {
 
 /** A UUID-shaped, reproducible ID: the n-th message (or event) of the named queue, topic or bus. */
 export function messageIdFor(queue: string, n: number): string {
+    return messageIdPrefix(queue) + messageIdSuffix(n);
+}
+
+/** The part of messageIdFor that depends only on the name: a queue computes it once. */
+function messageIdPrefix(queue: string): string {
     let h = 2166136261;
     for (let i = 0; i < queue.length; i++) h = Math.imul(h ^ queue.charCodeAt(i), 16777619);
-    const hex = (h >>> 0).toString(16).padStart(8, "0");
-    return `${hex}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+    return `${(h >>> 0).toString(16).padStart(8, "0")}-0000-4000-8000-`;
+}
+
+function messageIdSuffix(n: number): string {
+    return n.toString(16).padStart(12, "0");
 }
 
 /**
