@@ -77,12 +77,16 @@ export interface SimMessage {
     groupId?: string;
     deduplicationId?: string;
     sequenceNumber?: string;
+    /** Lambda's recursion metadata: how many invocations of one function this message's chain has caused (esm.ts TraceContext). */
+    chain: number;
 }
 
 export interface SendOptions {
     attributes?: SQSMessageAttributes;
     messageGroupId?: string;
     messageDeduplicationId?: string;
+    /** The recursion chain count the sender's SDK stamps (a handler sending during an invocation); 0 for any other sender. */
+    chain?: number;
 }
 
 export interface SimQueueOptions {
@@ -327,7 +331,7 @@ export class SimQueue {
         this.metrics?.count("sent", 1);
         this.enqueue({
             messageId, body, attributes: options.attributes ?? EMPTY, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
-            visibleAt: this.clock.now, generation: 0, state: READY,
+            visibleAt: this.clock.now, generation: 0, state: READY, chain: options.chain ?? 0,
             ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) }
                 : options.messageGroupId !== undefined ? { groupId: options.messageGroupId } : {}),
         });
