@@ -213,10 +213,13 @@ export class SimQueue {
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
         this.metrics?.count("sent", 1);
+        const now = this.clock.now;
+        // Every field in one literal, the FIFO ones undefined on a standard queue: one object shape for every message.
         this.enqueue({
-            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
-            visibleAt: this.clock.now, generation: 0, state: READY,
-            ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) } : {}),
+            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: now, arrivedAt: now, firstReceivedAt: 0, receiveCount: 0,
+            visibleAt: now, generation: 0, receipt: undefined, state: READY,
+            groupId: this.fifo ? options.messageGroupId : undefined, deduplicationId,
+            sequenceNumber: this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
         });
         return messageId;
     }
@@ -532,6 +535,24 @@ export class SimQueue {
     }
 }
 
+/** A record's epoch-millisecond attribute as text: a batch's messages share their times, so the last one is kept. */
+class StampText {
+    private at = NaN;
+    private last = "";
+
+    text(at: number): string {
+        if (at !== this.at) {
+            this.at = at;
+            this.last = String(LAB_EPOCH + at);
+        }
+        return this.last;
+    }
+}
+const sentStamp = new StampText();
+const firstReceiveStamp = new StampText();
+const COUNT_TEXT = Array.from({ length: 64 }, (_, i) => String(i));
+const countText = (n: number): string => COUNT_TEXT[n] ?? String(n);
+
 /**
  * An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. Its
  * fields are set one by one in a fixed order (body first, as the event has always listed them): one shape for every
@@ -553,16 +574,16 @@ class LabSqsRecord {
         this.receiptHandle = m.receipt!;
         this.attributes = m.groupId === undefined
             ? {
-                ApproximateReceiveCount: String(m.receiveCount),
-                SentTimestamp: String(LAB_EPOCH + m.sentAt),
+                ApproximateReceiveCount: countText(m.receiveCount),
+                SentTimestamp: sentStamp.text(m.sentAt),
                 SenderId: SENDER_ID,
-                ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+                ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
             }
             : {
-                ApproximateReceiveCount: String(m.receiveCount),
-                SentTimestamp: String(LAB_EPOCH + m.sentAt),
+                ApproximateReceiveCount: countText(m.receiveCount),
+                SentTimestamp: sentStamp.text(m.sentAt),
                 SenderId: SENDER_ID,
-                ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
+                ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
                 MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
             } as SQSRecord["attributes"];
         this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
