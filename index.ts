@@ -24,16 +24,19 @@ const config = readConfig();
 const alarms = TOGGLES.some((t) => config.toggles[t]) ? new AlarmTopic("alarms", { email: config.alarmEmail }) : undefined;
 const common = alarms && { logRetentionDays: config.logRetentionDays, alarmTopicArn: alarms.topic.arn };
 
-export const alarmTopicArn = alarms?.topic.arn;
-export const queueWorker = common && config.toggles.queueWorker
-    ? new QueueWorker("queue-worker", { settings: config.queueWorker, ...common }).outputs : undefined;
-export const fanOut = common && config.toggles.fanOut
-    ? new FanOut("fan-out", { settings: config.fanOut, ...common }).outputs : undefined;
-export const eventRouting = common && config.toggles.eventRouting
-    ? new EventRouting("event-routing", { settings: config.eventRouting, ...common }).outputs : undefined;
-export const idempotentConsumer = common && config.toggles.idempotentConsumer
-    ? new IdempotentConsumer("idempotent-consumer", { settings: config.idempotentConsumer, ...common }).outputs : undefined;
+// The stack outputs: the enabled patterns' only (a top-level undefined makes Pulumi warn "Undefined value (fanOut)
+// will not show as a stack output"). The names `pulumi stack output <name>` takes in the READMEs.
+const outputs: Record<string, unknown> = {};
+if (alarms && common) {
+    outputs.alarmTopicArn = alarms.topic.arn;
+    if (config.toggles.queueWorker) outputs.queueWorker = new QueueWorker("queue-worker", { settings: config.queueWorker, ...common }).outputs;
+    if (config.toggles.fanOut) outputs.fanOut = new FanOut("fan-out", { settings: config.fanOut, ...common }).outputs;
+    if (config.toggles.eventRouting) outputs.eventRouting = new EventRouting("event-routing", { settings: config.eventRouting, ...common }).outputs;
+    if (config.toggles.idempotentConsumer) {
+        outputs.idempotentConsumer = new IdempotentConsumer("idempotent-consumer", { settings: config.idempotentConsumer, ...common }).outputs;
+    }
+    // One dashboard per stack, showing whatever the enabled patterns registered (records per consumer, every alarm).
+    outputs.dashboardName = new StackDashboard("dashboard", { patterns: TOGGLES.filter((t) => config.toggles[t]) }).dashboard.dashboardName;
+}
 
-// One dashboard per stack, showing whatever the enabled patterns registered (records per consumer, every alarm).
-export const dashboardName = alarms
-    ? new StackDashboard("dashboard", { patterns: TOGGLES.filter((t) => config.toggles[t]) }).dashboard.dashboardName : undefined;
+export = outputs;

@@ -4,7 +4,7 @@
 // the board only says which alarms exist and evaluates them at the end.
 import { ConsumerSettings } from "../patterns/config";
 import {
-    AlarmDefinition, DLQ_DEPTH, FUNCTION_ERRORS, FUNCTION_THROTTLES, oldestMessageAge, RECORDS_RETRIED, RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS,
+    AlarmDefinition, DLQ_DEPTH, FUNCTION_ERRORS, FUNCTION_THROTTLES, NOISY_GROUPS, oldestMessageAge, RECORDS_RETRIED, RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS,
     TOPIC_DELIVERY_FAILURES, topicDeliveriesLagging,
 } from "../patterns/shared/alarm-definitions";
 import type { AsyncLambda } from "./sim/async-lambda";
@@ -31,9 +31,10 @@ export class AlarmBoard {
         this.registered.push({ name: `${resource}-${make().suffix}`, definition: make, dimensions });
     }
 
-    /** A queue a function consumes: QueueWithDlq's alarm on the age of its oldest message. */
+    /** A queue a function consumes: QueueWithDlq's alarm on the age of its oldest message, and on a standard queue's noisy tenants. */
     sourceQueue(name: string, queue: SimQueue, settings: Pick<ConsumerSettings, "oldestMessageAgeAlarmSeconds">): void {
         this.add(name, oldestMessageAge(settings.oldestMessageAgeAlarmSeconds), { QueueName: queue.options.name });
+        if (!queue.fifo) this.add(name, NOISY_GROUPS, { QueueName: queue.options.name });
     }
 
     /** A dead-letter queue: DeadLetterQueue's alarm on its first visible message. */

@@ -132,7 +132,12 @@ export function resolve<K extends ToggleKey>(scenario: Scenario<K>, sets: Record
     for (const [key, raw] of Object.entries(sets)) {
         const spec = scenario.params[key];
         if (spec) params[key] = checkParam(scenario.name, key, raw, spec);
-        else if (fields.includes(key)) fieldOverrides[key] = settingValue(raw);
+        else if (fields.includes(key)) {
+            // A dotted key sets a field of an object setting, as `pulumi config set --path` does (provisionedPollers.minimumPollers).
+            const [field, sub] = key.split(".");
+            if (sub === undefined) fieldOverrides[key] = settingValue(raw);
+            else fieldOverrides[field] = { ...(fieldOverrides[field] as object | undefined), [sub]: settingValue(raw) };
+        }
         else throw new LabInputError(`--set ${key}=${raw}: ${scenario.name} has no such key; allowed ${allowedKeys(scenario).join(", ")}`);
     }
     let config: LabConfig;
@@ -140,7 +145,7 @@ export function resolve<K extends ToggleKey>(scenario: Scenario<K>, sets: Record
         config = parseLabConfig({ [`${PROJECT}:${SETTINGS_KEY[scenario.pattern]}`]: JSON.stringify(fieldOverrides) });
     } catch (error) {
         const e = error as ConfigError;
-        const field = e.key?.split(".").pop() ?? "";
+        const field = e.key?.split(".").slice(1).join(".") ?? "";
         throw new LabInputError(`--set ${field}=${sets[field] ?? JSON.stringify(e.value)}: ${scenario.name} allows ${e.allowed ?? e.message}`);
     }
     const settings = config[scenario.pattern] as Settings<K>;

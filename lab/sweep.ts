@@ -37,7 +37,7 @@ export const TIME_TO_DETECT = "seconds from the fault to the first alarm";
 
 /** Parses `key=from..to[:steps]` (steps default: every whole number for an integer key, else 5). */
 export function parseVary(text: string): { key: string; from: number; to: number; steps?: number } {
-    const m = /^([A-Za-z][A-Za-z0-9]*)=(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)(?::(\d+))?$/.exec(text);
+    const m = /^([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)?)=(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)(?::(\d+))?$/.exec(text);
     if (!m) throw new LabInputError(`--vary ${text}: allowed key=from..to or key=from..to:steps, e.g. --vary maxReceiveCount=1..8`);
     const [, key, from, to, steps] = m;
     if (Number(from) >= Number(to)) throw new LabInputError(`--vary ${text}: from must be below to`);

@@ -52,6 +52,21 @@ export const CURATED_SWEEPS: readonly CuratedSweep[] = [
         paragraph: "5,000 messages arrive at once. Drain time falls as 1/maximumConcurrency — 203 s at 5, 104 s at 10, 53 s at 20, 27 s at 50 — and the oldest message waits about as long, while the downstream sees exactly maximumConcurrency invocations at the peak: halving the backlog's age doubles the load on whatever the consumer calls. The cap, not Lambda's scaling, sets the pace here: the event source mapping starts with five concurrent batches and adds up to 300 a minute (\"Configuring scaling behavior for SQS event source mappings\"), and maximumConcurrency (2–1,000) bounds it (same page). Choose it from what the downstream can take, then read the drain time off this curve.",
     },
     {
+        name: "scaling-modes-burst",
+        pattern: "queueWorker",
+        title: "Default scaling, maximumConcurrency or provisioned pollers: drain time against downstream load and pollers paid for",
+        scenario: "burst-backpressure",
+        vary: "messages=2000..50000:5",
+        seeds: 1,
+        sets: {},
+        measures: [
+            "default mode: seconds to drain", "maximumConcurrency: seconds to drain", "provisioned mode: seconds to drain",
+            "default mode: peak concurrent invocations", "maximumConcurrency: peak concurrent invocations", "provisioned mode: peak concurrent invocations",
+            "provisioned mode: event poller-hours",
+        ],
+        paragraph: "A burst of the size on the axis arrives at once on three queues, one per way an SQS event source mapping scales. With the stack's maximumConcurrency of 10 drain time grows linearly with the burst (43 s for 2,000 messages, 1,014 s for 50,000) while the downstream never sees more than 10 invocations. Without a cap (default mode) the mapping starts at five concurrent batches and adds up to 300 a minute, up to 1,250 (\"Configuring scaling behavior for SQS event source mappings\"): 15 s and 66 s, at 65 to 318 concurrent invocations. Provisioned mode at AWS's defaults (2 to 200 pollers, ProvisionedPollerConfig) has its minimum's invocations at once and scales by up to 1,000 a minute (AWS News Blog, \"AWS Lambda enhances event processing with provisioned mode for SQS event-source mapping\"): 9 s and 38 s, at 121 to 592 concurrent invocations, the most load of the three. Its minimum is billed the whole time, burst or not: the event poller-hours here are mostly the two idle pollers over the run's horizon. The per-poller figures follow from the lab's assumption of 10 concurrent invocations per event poller (PROVISIONED_MODE: AWS publishes about 5 MBps per poller, no invocation count), so provisioned mode's drain times and peaks move with it. Pick the cap from what the downstream takes; pick provisioned mode when latency under a burst matters more than load and an always-on minimum, and bound it with maximumPollers.",
+    },
+    {
         name: "max-receive-count-survival",
         pattern: "queueWorker",
         title: "How many receives does a transient outage need before nothing reaches the DLQ?",

@@ -17,8 +17,11 @@ export interface ConsumerSettings {
     batchSize: number;
     /** How long the poller gathers a batch. AWS limit 0–300 s. */
     maximumBatchingWindowSeconds: number;
-    /** Concurrent invocations this event source may drive: the queue's backpressure. AWS limit 2–1,000. */
-    maximumConcurrency: number;
+    /**
+     * Concurrent invocations this event source may drive: the queue's backpressure. AWS limit 2–1,000. Undefined when
+     * provisioned pollers scale the mapping (Lambda takes one or the other: services-sqs-scaling).
+     */
+    maximumConcurrency?: number;
     /** Receives before SQS moves a message to the DLQ. AWS limit 1–1,000; AWS recommends ≥ 5. */
     maxReceiveCount: number;
     /** Source queue visibility timeout; undefined means 6 × function timeout + batching window. */
@@ -28,6 +31,32 @@ export interface ConsumerSettings {
     /** Alarm when the oldest message in the source queue is older than this. */
     oldestMessageAgeAlarmSeconds: number;
 }
+
+/**
+ * Provisioned mode of an SQS event source mapping (ProvisionedPollerConfig): dedicated event pollers, at least
+ * minimumPollers always running (and billed), scaling up to maximumPollers. Exclusive with maximumConcurrency.
+ */
+export interface ProvisionedPollers {
+    /** AWS: for SQS 2–200, default 2 (Lambda API reference, ProvisionedPollerConfig). */
+    minimumPollers: number;
+    /** AWS: for SQS at least 2, default 200 (same page; the stack allows up to 2,000, what @pulumi/aws 7.48 documents). */
+    maximumPollers: number;
+}
+
+/** ProvisionedPollerConfig's SQS ranges and defaults (Lambda API reference, read 2026-12-02). */
+export const PROVISIONED_POLLERS_LIMITS = {
+    minimumPollers: { min: 2, max: 200, default: 2 },
+    // AWS's API reference now gives 2–10,000 for SQS; @pulumi/aws 7.48 documents 1–2,000: the stack allows what both take.
+    maximumPollers: { min: 2, max: 2000, default: 200 },
+} as const;
+
+/** Consumers that may run their mapping in provisioned mode (the queue worker and the idempotent consumers). */
+export interface PollerSettings {
+    /** Provisioned mode instead of maximumConcurrency; undefined: the mapping scales on its own, capped by maximumConcurrency. */
+    provisionedPollers?: ProvisionedPollers;
+}
+
+export type QueueWorkerSettings = ConsumerSettings & PollerSettings;
 
 /** AWS-recommended defaults, each with the rule it follows. */
 export const CONSUMER_DEFAULTS: Readonly<ConsumerSettings> = {
@@ -104,7 +133,7 @@ export function retryBudgetSeconds(s: Pick<ConsumerSettings, "functionTimeoutSec
 }
 
 /** Idempotent consumers: one consumer per key strategy, sharing these settings and one idempotency table. */
-export interface IdempotentConsumerSettings extends ConsumerSettings {
+export interface IdempotentConsumerSettings extends ConsumerSettings, PollerSettings {
     /** JMESPath into the message payload selecting the business key, e.g. "orderId" or "order.id". */
     businessKeyPath: string;
     /** How long a completed idempotency record answers duplicates; undefined means the redelivery horizon. */
@@ -121,7 +150,7 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 export interface LabConfig {
     toggles: Record<ToggleKey, boolean>;
-    queueWorker: ConsumerSettings;
+    queueWorker: QueueWorkerSettings;
     fanOut: FanOutSettings;
     eventRouting: EventRoutingSettings;
     idempotentConsumer: IdempotentConsumerSettings;
@@ -155,12 +184,13 @@ export class ConfigError extends Error {
     }
 }
 
-type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath"; maxLength: number; why: string };
+type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath"; maxLength: number; why: string } | { kind: "pollers" };
 type Rules<T> = Record<keyof T, Rule>;
 
 const int = (min: number, max: number, why: string): Rule => ({ kind: "int", min, max, why });
 const bool: Rule = { kind: "bool" };
 const jmespath = (maxLength: number, why: string): Rule => ({ kind: "jmespath", maxLength, why });
+const pollers: Rule = { kind: "pollers" };
 
 const CONSUMER_RULES: Rules<ConsumerSettings> = {
     functionTimeoutSeconds: int(1, 900, "Lambda timeout"),
@@ -173,6 +203,8 @@ const CONSUMER_RULES: Rules<ConsumerSettings> = {
     messageRetentionSeconds: int(60, DLQ_RETENTION_SECONDS - 1, "shorter than the DLQ's 14 days"),
     oldestMessageAgeAlarmSeconds: int(60, DLQ_RETENTION_SECONDS, "alarm threshold"),
 };
+
+const QUEUE_WORKER_RULES: Rules<QueueWorkerSettings> = { ...CONSUMER_RULES, provisionedPollers: pollers };
 
 const FAN_OUT_RULES: Rules<FanOutSettings> = { ...CONSUMER_RULES, rawMessageDelivery: bool };
 
@@ -188,26 +220,50 @@ const EVENT_ROUTING_RULES: Rules<EventRoutingSettings> = {
 
 const IDEMPOTENT_CONSUMER_RULES: Rules<IdempotentConsumerSettings> = {
     ...CONSUMER_RULES,
+    provisionedPollers: pollers,
     businessKeyPath: jmespath(BUSINESS_KEY_PATH_MAX_LENGTH, "it is an environment variable of the consumers: Lambda allows 4 KB of them"),
     expiresAfterSeconds: int(1, 365 * 24 * 3600, "idempotency record expiry"),
 };
 
 /** The fields each settings key takes, from the rules that validate them (so help texts list exactly what passes). */
 const SETTINGS_RULES: Record<string, Rules<object>> = {
-    queueWorkerSettings: CONSUMER_RULES,
+    queueWorkerSettings: QUEUE_WORKER_RULES,
     fanOutSettings: FAN_OUT_RULES,
     eventRoutingSettings: EVENT_ROUTING_RULES,
     idempotentConsumerSettings: IDEMPOTENT_CONSUMER_RULES,
 };
 
-/** The fields a settings key (e.g. "queueWorkerSettings") accepts. */
+/** The fields a settings key (e.g. "queueWorkerSettings") accepts; an object field as its dotted leaves ("provisionedPollers.minimumPollers"). */
 export function settingsFieldNames(settingsKey: string): string[] {
     const rules = SETTINGS_RULES[settingsKey];
     if (!rules) throw new Error(`${settingsKey} is not a settings key`);
-    return Object.keys(rules);
+    return (Object.entries(rules) as [string, Rule][]).flatMap(([field, rule]) => (rule.kind === "pollers" ? Object.keys(PROVISIONED_POLLERS_LIMITS).map((f) => `${field}.${f}`) : [field]));
 }
 
-function checkValue(key: string, value: unknown, rule: Rule): number | boolean | string {
+function checkPollers(key: string, value: unknown): ProvisionedPollers {
+    const fields = Object.keys(PROVISIONED_POLLERS_LIMITS) as (keyof ProvisionedPollers)[];
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        throw new ConfigError(key, value, `an object with ${fields.join(" and ")} (Lambda ProvisionedPollerConfig), e.g. {"minimumPollers": 2, "maximumPollers": 20}`);
+    }
+    const given = value as Record<string, unknown>;
+    for (const field of Object.keys(given)) if (!(fields as string[]).includes(field)) throw new ConfigError(`${key}.${field}`, given[field], `one of the fields ${fields.join(", ")}`);
+    const out = {} as ProvisionedPollers;
+    for (const field of fields) {
+        const limit = PROVISIONED_POLLERS_LIMITS[field];
+        const v = given[field] ?? limit.default;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < limit.min || v > limit.max) {
+            throw new ConfigError(`${key}.${field}`, v, `an integer ${limit.min}–${limit.max.toLocaleString("en-US")} (Lambda ProvisionedPollerConfig for SQS; default ${limit.default})`);
+        }
+        out[field] = v;
+    }
+    if (out.minimumPollers > out.maximumPollers) {
+        throw new ConfigError(`${key}.minimumPollers`, out.minimumPollers, `at most maximumPollers (${out.maximumPollers}): the pollers scale between the two`);
+    }
+    return out;
+}
+
+function checkValue(key: string, value: unknown, rule: Rule): number | boolean | string | ProvisionedPollers {
+    if (rule.kind === "pollers") return checkPollers(key, value);
     if (rule.kind === "jmespath") {
         const allowed = "a non-empty JMESPath expression, e.g. \"orderId\" or \"order.id\"";
         if (typeof value !== "string" || value.trim() === "") throw new ConfigError(key, value, allowed);
@@ -258,6 +314,15 @@ function parseSettings<T extends object>(key: string, given: Record<string, unkn
     for (const field of fields) {
         if (given[field] !== undefined) settings[field] = checkValue(`${key}.${field}`, given[field], rules[field as keyof T]);
     }
+    if (given.provisionedPollers !== undefined) {
+        // "You can control the scaling behavior … either through maximum concurrency settings or by enabling provisioned
+        // mode. These are mutually exclusive options." (Lambda developer guide, services-sqs-scaling)
+        if (given.maximumConcurrency !== undefined) {
+            throw new ConfigError(`${key}.maximumConcurrency`, given.maximumConcurrency,
+                "no value while provisionedPollers is set: Lambda's SQS event source mapping takes maximum concurrency or provisioned mode, not both (bound the load with provisionedPollers.maximumPollers)");
+        }
+        delete settings.maximumConcurrency;
+    }
     return settings as T;
 }
 
@@ -304,7 +369,7 @@ type Reader = (key: string, raw: string, into: LabConfig) => void;
 
 const READERS: Record<string, Reader> = {
     ...Object.fromEntries(TOGGLES.map((t): [string, Reader] => [t, (key, raw, into) => { into.toggles[t] = parseBoolean(key, raw); }])),
-    queueWorkerSettings: (key, raw, into) => { into.queueWorker = parseConsumerSettings(key, parseObject(key, raw)); },
+    queueWorkerSettings: (key, raw, into) => { into.queueWorker = checkConsumer(key, parseSettings(key, parseObject(key, raw), QUEUE_WORKER_RULES, CONSUMER_DEFAULTS)); },
     fanOutSettings: (key, raw, into) => { into.fanOut = checkConsumer(key, parseSettings(key, parseObject(key, raw), FAN_OUT_RULES, FAN_OUT_DEFAULTS)); },
     eventRoutingSettings: (key, raw, into) => {
         into.eventRouting = checkConsumer(key, parseSettings(key, parseObject(key, raw), EVENT_ROUTING_RULES, EVENT_ROUTING_DEFAULTS));

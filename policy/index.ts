@@ -3,10 +3,11 @@
 import { PolicyPack } from "@pulumi/policy";
 import { alarmPolicies } from "./alarms";
 import { deadLetterQueuePolicies } from "./dead-letter-queues";
+import { eventSourceMappingPolicies } from "./event-source-mappings";
 import { leastPrivilegePolicies } from "./least-privilege";
 import { runtimePolicies } from "./runtimes";
 import { timeoutPolicies } from "./timeouts";
 
 new PolicyPack("serverless-patterns-lab", {
-    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies],
+    policies: [...leastPrivilegePolicies, ...deadLetterQueuePolicies, ...alarmPolicies, ...timeoutPolicies, ...runtimePolicies, ...eventSourceMappingPolicies],
 });

@@ -54,12 +54,10 @@ function setIn(container: unknown, segments: Segment[], value: unknown): unknown
     return base;
 }
 
-/**
- * Applies one `key=value` to `all` (the stack configuration as the program reads it: "namespace:key" → string, an
- * object as JSON). A key with a dot or a bracket is a path (`pulumi config set --path`); a key without a namespace
- * is the project's. Throws a UsageError naming the argument.
- */
-export function applyConfigArg(all: Record<string, string>, pair: string, option = "--config"): void {
+interface ConfigArg { key: string; raw: string; namespace: string; segments: Segment[] }
+
+/** `key=value` split and its key parsed; throws a UsageError naming the argument. */
+function parseConfigArg(pair: string, option: string): ConfigArg {
     const eq = pair.indexOf("=");
     if (eq < 1) throw new UsageError(`${option} ${pair}: allowed key=value, a.b=value (a path, as pulumi config set --path) or key={"json":"object"}`);
     const key = pair.slice(0, eq);
@@ -68,6 +66,16 @@ export function applyConfigArg(all: Record<string, string>, pair: string, option
     const [namespace, name] = ns ? [ns[1], ns[2]] : [PROJECT, key];
     const segments = parsePath(name);
     if (segments === undefined || typeof segments[0] !== "string") throw new UsageError(`${option} ${pair}: "${name}" is not a key or a path (a.b, names[0], ["a.b"])`);
+    return { key, raw, namespace, segments };
+}
+
+/**
+ * Applies one `key=value` to `all` (the stack configuration as the program reads it: "namespace:key" → string, an
+ * object as JSON). A key with a dot or a bracket is a path (`pulumi config set --path`); a key without a namespace
+ * is the project's. Throws a UsageError naming the argument.
+ */
+export function applyConfigArg(all: Record<string, string>, pair: string, option = "--config"): void {
+    const { raw, namespace, segments } = parseConfigArg(pair, option);
     const top = `${namespace}:${segments[0]}`;
     if (segments.length === 1) {
         all[top] = raw;
@@ -84,9 +92,20 @@ export function applyConfigArg(all: Record<string, string>, pair: string, option
     all[top] = JSON.stringify(setIn(existing, segments.slice(1), pathValue(raw)));
 }
 
-/** Every `--config` pair applied in order, as a stack file would hold them. */
+/**
+ * Every `--config` pair applied in order, as a stack file would hold them. A key given twice (the same key or path,
+ * with or without the project's namespace) is refused: a stack file holds one value per key, and which one the user
+ * meant is theirs to say.
+ */
 export function configFromArgs(pairs: string[], option = "--config"): Record<string, string> {
     const all: Record<string, string> = {};
-    for (const pair of pairs) applyConfigArg(all, pair, option);
+    const given = new Map<string, string>();
+    for (const pair of pairs) {
+        const { key, raw, namespace, segments } = parseConfigArg(pair, option);
+        const same = JSON.stringify([namespace, ...segments]);
+        if (given.has(same)) throw new UsageError(`${option} ${key} given twice (${given.get(same)}, then ${raw}): give it once`);
+        given.set(same, raw);
+        applyConfigArg(all, pair, option);
+    }
     return all;
 }

@@ -6,9 +6,10 @@
 //   project's tsconfig.json; type checking stays with `npm test` (tsc --noEmit), as under PULUMI_NODEJS_TRANSPILE_ONLY.
 // - The maps go to source-map-support, which @pulumi/pulumi/cmd/run installs: stack frames and the source positions
 //   Pulumi records for every resource point at the .ts lines, as under ts-node.
-// - Pulumi stamps every promise it makes with `new Error().stack`, each frame mapped through source-map-support:
-//   most of a start's CPU. Its own resource positions raise the limit themselves (Resource.callsites), so no frames
-//   are captured otherwise unless asked for: DEBUG=1 (stacks of the program's own errors) or PULUMI_DEBUG_PROMISE_LEAKS.
+// - Pulumi stamps every promise it makes with `new Error().stack` (debuggablePromise, for the leak report that
+//   PULUMI_DEBUG_PROMISE_LEAKS asks for), each frame mapped through source-map-support: most of a start's CPU. Those
+//   stamps format as nothing unless asked for; every other stack (the program's own errors, the source positions
+//   Pulumi records for resources) is mapped to the .ts lines as before.
 // - Node ≥ 22.1 keeps compiled code in its on-disk compile cache (module.enableCompileCache).
 "use strict";
 const fs = require("fs");
@@ -29,6 +30,11 @@ sourceMapSupport.install({
     environment: "node",
     retrieveSourceMap: (file) => (maps.has(file) ? { url: file, map: maps.get(file) } : null),
 });
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    // Installed once: cmd/run's own install (source-map-support/register) finds a formatter installed and keeps this one.
+    const mapStack = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error, frames) => (frames[0]?.getFunctionName() === "debuggablePromise" ? "" : mapStack(error, frames));
+}
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
     const { code, map } = esbuild.transformSync(fs.readFileSync(filename, "utf8"), {
@@ -38,5 +44,4 @@ require.extensions[".ts"] = function compileTypeScript(module, filename) {
     module._compile(code, filename);
 };
 
-if (!process.env.DEBUG && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
 if (typeof Module.enableCompileCache === "function") Module.enableCompileCache();

@@ -10,7 +10,10 @@ describe("handler bundles reused across runs", () => {
     let work: string;
     let entry: string;
     let dir: string;
-    const write = (file: string, text: string) => fs.writeFileSync(path.join(work, file), text);
+    const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+        fs.writeFileSync(path.join(work, file), text);
+    };
     const built = () => fs.readFileSync(path.join(dir, HANDLER_FILE), "utf8");
 
     beforeEach(() => {
@@ -47,5 +50,48 @@ describe("handler bundles reused across runs", () => {
         fs.writeFileSync(path.join(dir, "stray.mjs"), "");
         await bundleEntry(entry, dir, { reuse: true });
         assert.ok(!fs.existsSync(path.join(dir, "stray.mjs")), "a file the build did not write leaves the archive");
+    });
+
+    // esbuild reads these for every source without listing them as inputs: the module a path or subpath import
+    // resolves to, the JSX and decorator transforms, a package's type and exports all come from them.
+    describe("the config files esbuild reads up the tree from the entry", () => {
+        const nested = () => path.join(work, "src", "index.ts");
+        beforeEach(() => {
+            write("src/a.ts", 'export const greeting = "from a";\n');
+            write("src/b.ts", 'export const greeting = "from b";\n');
+        });
+
+        it("a changed tsconfig.json, a tsconfig it extends, or a tsconfig added nearer the sources is built again", async () => {
+            write("src/index.ts", 'import { greeting } from "@greeting";\nexport const handler = async () => greeting;\n');
+            write("tsconfig.json", '{\n  // the paths live in the base\n  "extends": "./tsconfig.base.json",\n}\n');
+            write("tsconfig.base.json", JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@greeting": ["src/a.ts"] } } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from a"/);
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from a"/, "nothing changed: reused");
+            write("tsconfig.base.json", JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@greeting": ["src/b.ts"] } } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from b"/, "the extended tsconfig changed");
+            write("src/tsconfig.json", JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@greeting": ["a.ts"] } } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from a"/, "a tsconfig.json appeared nearer the entry");
+        });
+
+        it("a changed package.json above the entry, or a jsconfig.json added, is built again", async () => {
+            write("src/index.ts", 'import { greeting } from "#greeting";\nexport const handler = async () => greeting;\n');
+            write("package.json", JSON.stringify({ name: "lab-bundle-test", imports: { "#greeting": "./src/a.ts" } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from a"/);
+            write("package.json", JSON.stringify({ name: "lab-bundle-test", imports: { "#greeting": "./src/b.ts" } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from b"/, "package.json imports changed");
+            write("src/index.ts", 'import { greeting } from "@greeting";\nexport const handler = async () => greeting;\n');
+            write("jsconfig.json", JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@greeting": ["src/a.ts"] } } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from a"/);
+            write("jsconfig.json", JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@greeting": ["src/b.ts"] } } }));
+            await bundleEntry(nested(), dir, { reuse: true });
+            assert.match(built(), /"from b"/, "jsconfig.json changed");
+        });
     });
 });

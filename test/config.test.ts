@@ -24,6 +24,18 @@ describe("config", () => {
         assert.equal(config.logRetentionDays, 14);
     });
 
+    it("reads provisioned pollers with AWS's defaults for the field left out, and drops the default maximumConcurrency (exclusive)", () => {
+        const config = parseLabConfig({
+            [`${P}:queueWorkerSettings`]: '{"provisionedPollers":{"minimumPollers":4}}',
+            [`${P}:idempotentConsumerSettings`]: '{"provisionedPollers":{}}',
+        });
+        assert.deepEqual(config.queueWorker.provisionedPollers, { minimumPollers: 4, maximumPollers: 200 });
+        assert.equal(config.queueWorker.maximumConcurrency, undefined);
+        assert.ok(!("maximumConcurrency" in config.queueWorker));
+        assert.deepEqual(config.idempotentConsumer.provisionedPollers, { minimumPollers: 2, maximumPollers: 200 });
+        assert.equal(parseLabConfig({}).queueWorker.maximumConcurrency, 10, "without provisioned pollers the cap stays");
+    });
+
     // Each bad value: the one-line message the user sees, and nothing registered.
     const invalid: [string, Record<string, unknown>, string][] = [
         ["a toggle that is not a boolean", { queueWorker: "yes" },
@@ -51,7 +63,21 @@ describe("config", () => {
         ["a fractional number", { queueWorkerSettings: { memorySizeMb: 256.5 } },
             `Invalid config ${P}:queueWorkerSettings.memorySizeMb = 256.5: allowed an integer 128–10240 (Lambda memory)`],
         ["an unknown settings field", { queueWorkerSettings: { batchSiz: 10 } },
-            `Invalid config ${P}:queueWorkerSettings.batchSiz = 10: allowed one of the fields functionTimeoutSeconds, memorySizeMb, batchSize, maximumBatchingWindowSeconds, maximumConcurrency, maxReceiveCount, visibilityTimeoutSeconds, messageRetentionSeconds, oldestMessageAgeAlarmSeconds`],
+            `Invalid config ${P}:queueWorkerSettings.batchSiz = 10: allowed one of the fields functionTimeoutSeconds, memorySizeMb, batchSize, maximumBatchingWindowSeconds, maximumConcurrency, maxReceiveCount, visibilityTimeoutSeconds, messageRetentionSeconds, oldestMessageAgeAlarmSeconds, provisionedPollers`],
+        ["provisioned pollers with maximum concurrency (Lambda: mutually exclusive)", { queueWorkerSettings: { maximumConcurrency: 10, provisionedPollers: { minimumPollers: 2 } } },
+            `Invalid config ${P}:queueWorkerSettings.maximumConcurrency = 10: allowed no value while provisionedPollers is set: Lambda's SQS event source mapping takes maximum concurrency or provisioned mode, not both (bound the load with provisionedPollers.maximumPollers)`],
+        ["one provisioned poller (Kafka's minimum, not SQS's)", { idempotentConsumerSettings: { provisionedPollers: { minimumPollers: 1 } } },
+            `Invalid config ${P}:idempotentConsumerSettings.provisionedPollers.minimumPollers = 1: allowed an integer 2–200 (Lambda ProvisionedPollerConfig for SQS; default 2)`],
+        ["more provisioned pollers than @pulumi/aws documents", { queueWorkerSettings: { provisionedPollers: { maximumPollers: 2001 } } },
+            `Invalid config ${P}:queueWorkerSettings.provisionedPollers.maximumPollers = 2001: allowed an integer 2–2,000 (Lambda ProvisionedPollerConfig for SQS; default 200)`],
+        ["a poller minimum above its maximum", { queueWorkerSettings: { provisionedPollers: { minimumPollers: 30, maximumPollers: 20 } } },
+            `Invalid config ${P}:queueWorkerSettings.provisionedPollers.minimumPollers = 30: allowed at most maximumPollers (20): the pollers scale between the two`],
+        ["an unknown poller field", { queueWorkerSettings: { provisionedPollers: { pollerGroupName: "g" } } },
+            `Invalid config ${P}:queueWorkerSettings.provisionedPollers.pollerGroupName = "g": allowed one of the fields minimumPollers, maximumPollers`],
+        ["provisioned pollers that are not an object", { queueWorkerSettings: { provisionedPollers: 5 } },
+            `Invalid config ${P}:queueWorkerSettings.provisionedPollers = 5: allowed an object with minimumPollers and maximumPollers (Lambda ProvisionedPollerConfig), e.g. {"minimumPollers": 2, "maximumPollers": 20}`],
+        ["provisioned pollers for a fan-out subscriber (the issue's queue worker and idempotent consumer only)", { fanOutSettings: { provisionedPollers: {} } },
+            `Invalid config ${P}:fanOutSettings.provisionedPollers = {}: allowed one of the fields functionTimeoutSeconds, memorySizeMb, batchSize, maximumBatchingWindowSeconds, maximumConcurrency, maxReceiveCount, visibilityTimeoutSeconds, messageRetentionSeconds, oldestMessageAgeAlarmSeconds, rawMessageDelivery`],
         ["settings that are not JSON", { queueWorkerSettings: "batchSize=10" },
             `Invalid config ${P}:queueWorkerSettings = "batchSize=10": allowed a JSON object, e.g. set with \`pulumi config set --path queueWorkerSettings.batchSize 10\``],
         ["settings that are an array", { queueWorkerSettings: [1] },

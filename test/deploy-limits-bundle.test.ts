@@ -6,7 +6,7 @@ import * as esbuild from "esbuild";
 import * as os from "os";
 import * as path from "path";
 import { SourceMap } from "module";
-import { bundledHandler, bundleOptions, FUNCTIONS_DIR, HANDLER_FILE, ownSourcesMap } from "../patterns/shared/bundle";
+import { bundledHandler, bundleOptions, FUNCTIONS_DIR, HANDLER_FILE, handlerNames, ownSourcesMap } from "../patterns/shared/bundle";
 import { FUNCTION_NODE_OPTIONS } from "../patterns/shared/runtime";
 
 /** Runs an ES module script in a fresh node with the functions' NODE_OPTIONS; its output lines (Powertools logs errors to stderr). */
@@ -20,6 +20,17 @@ function runAsDeployed(script: string): string[] {
 }
 
 describe("handler bundles as deployed", () => {
+    it("every handler is built from functions/ and libraries only: nothing of patterns/ (the infrastructure) and no Pulumi", async () => {
+        const root = path.resolve(FUNCTIONS_DIR, "..");
+        for (const handler of handlerNames()) {
+            const { sources } = await bundledHandler(handler);
+            const own = sources.filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`)).map((f) => path.relative(root, f));
+            assert.ok(own.includes(path.join("functions", "shared", "source-mapped-stacks.ts")), `${handler}: ${own.join(", ")}`);
+            assert.deepEqual(own.filter((f) => !f.startsWith(`functions${path.sep}`)), [], handler);
+            assert.deepEqual(sources.filter((f) => /[\\/]node_modules[\\/]@pulumi[\\/]/.test(f)), [], handler);
+        }
+    });
+
     it("stack traces in the logs point into the TypeScript sources, though no NODE_OPTIONS enables source maps", async () => {
         const { dir } = await bundledHandler("event-consumer");
         const lines = runAsDeployed(`

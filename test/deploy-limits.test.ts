@@ -140,8 +140,20 @@ export const LIMITS: Limit[] = [
         value: "batch 1–10,000 (FIFO 1–10; > 10 needs a window ≥ 1 s); window 0–300 s; concurrency 2–1,000",
         enforced: "patterns/config.ts", page: ["Lambda parameters for Amazon SQS event source mappings", "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html"],
         check: (r) => within("batchSize", r.inputs.batchSize, 10_000, 1) ?? within("maximumBatchingWindowInSeconds", r.inputs.maximumBatchingWindowInSeconds ?? 0, 300)
-            ?? within("maximumConcurrency", r.inputs.scalingConfig.maximumConcurrency, 1000, 2)
+            ?? (r.inputs.scalingConfig ? within("maximumConcurrency", r.inputs.scalingConfig.maximumConcurrency, 1000, 2) : undefined)
             ?? (r.inputs.batchSize > 10 && !(r.inputs.maximumBatchingWindowInSeconds >= 1) ? "batchSize > 10 without a batching window ≥ 1 s" : undefined),
+    },
+    {
+        type: "aws:lambda/eventSourceMapping:EventSourceMapping", limit: "provisioned pollers (SQS)",
+        value: "minimumPollers 2–200, maximumPollers 2–2,000 (AWS's newest page: to 10,000; @pulumi/aws 7.48 documents 2,000), minimum ≤ maximum; exclusive with maximum concurrency",
+        enforced: "patterns/config.ts, policy sqs-event-source-scaling-valid", page: ["ProvisionedPollerConfig (AWS Lambda API Reference)", "https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html"],
+        check: (r) => {
+            const p = r.inputs.provisionedPollerConfig;
+            if (!p) return r.inputs.scalingConfig ? undefined : "neither scalingConfig nor provisionedPollerConfig: the stack always bounds its mappings";
+            if (r.inputs.scalingConfig) return "scalingConfig and provisionedPollerConfig together";
+            return within("minimumPollers", p.minimumPollers, 200, 2) ?? within("maximumPollers", p.maximumPollers, 2000, 2)
+                ?? (p.minimumPollers > p.maximumPollers ? `minimumPollers ${p.minimumPollers} above maximumPollers ${p.maximumPollers}` : undefined);
+        },
     },
     {
         type: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", limit: "asynchronous retries and event age", value: "0–2 retries; 60–21,600 s",
@@ -287,6 +299,12 @@ function markdownRows(): string[] {
 
 /** Every combination of the four toggles, each with the archive and an alarm e-mail so that every resource type appears. */
 const combinations = Array.from({ length: 2 ** TOGGLES.length }, (_, i) => Object.fromEntries(TOGGLES.map((t, j) => [t, Boolean(i & (1 << j))])));
+/**
+ * Provisioned pollers (the largest the config takes) on the queue worker and the idempotent consumers in the combinations
+ * with fanOut on: every combination of the other three toggles deploys in both scaling modes.
+ */
+const provisionedIn = (toggles: Record<string, boolean>) => toggles.fanOut;
+const LARGEST_POLLERS = { minimumPollers: 200, maximumPollers: 2000 };
 
 describe("AWS deploy-time limits", function () {
     const runs: { config: Record<string, boolean>; resources: RecordedResource[] }[] = [];
@@ -296,7 +314,11 @@ describe("AWS deploy-time limits", function () {
             const run = await runProgram({
                 ...toggles,
                 eventRoutingSettings: { archive: true },
-                idempotentConsumerSettings: { businessKeyPath: `order.${"k".repeat(BUSINESS_KEY_PATH_MAX_LENGTH - "order.".length)}` },
+                idempotentConsumerSettings: {
+                    businessKeyPath: `order.${"k".repeat(BUSINESS_KEY_PATH_MAX_LENGTH - "order.".length)}`,
+                    ...(provisionedIn(toggles) ? { provisionedPollers: LARGEST_POLLERS } : {}),
+                },
+                ...(provisionedIn(toggles) ? { queueWorkerSettings: { provisionedPollers: LARGEST_POLLERS } } : {}),
                 alarmEmail: "alarms@example.com",
             }, { project: LONGEST_PROJECT, stack: LONGEST_STACK });
             if (run.error) throw run.error;

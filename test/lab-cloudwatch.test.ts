@@ -102,7 +102,7 @@ describe("lab: CloudWatch alarm evaluation", () => {
         const all: AlarmDefinition[] = [
             definitions.DLQ_DEPTH, definitions.oldestMessageAge(300), definitions.FUNCTION_ERRORS, definitions.RECORDS_RETRIED, definitions.FUNCTION_THROTTLES,
             definitions.TOPIC_DELIVERY_FAILURES, definitions.topicDeliveriesLagging(3), definitions.RULE_FAILED_INVOCATIONS, definitions.RULE_RETRY_ATTEMPTS,
-            definitions.TABLE_WRITE_THROTTLES,
+            definitions.TABLE_WRITE_THROTTLES, definitions.NOISY_GROUPS,
         ];
         for (const d of all) assert.ok(TREATMENTS.includes(d.treatMissingData), d.suffix);
         // One comment per definition names the treatment and the AWS rule behind it.

@@ -1,6 +1,8 @@
 // The failure-mode lab: each scenario shows its documented AWS outcome with the real handlers, runs are
 // reproducible, and nothing is lost in randomized runs. Virtual time throughout: no test sleeps.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import type { SQSBatchResponse } from "aws-lambda";
 import { conservation, LabRun } from "../lab/harness";
 import { DOCS_END, DOCS_START, writeDocsBlock } from "../lab/cli";
@@ -14,7 +16,7 @@ import { VirtualClock } from "../lab/sim/clock";
 import { AsyncLambda } from "../lab/sim/async-lambda";
 import { EventSourceMapping, LAMBDA_BACKOFF } from "../lab/sim/esm";
 import { snsRetryDelayMs } from "../lab/sim/sns";
-import { FIFO_DEDUPLICATION_MS, SimQueue } from "../lab/sim/sqs";
+import { FIFO_DEDUPLICATION_MS, SimQueue, SQS_METRICS_RESUME_DELAY_MS } from "../lab/sim/sqs";
 
 // A run is a pure function of scenario, settings and seed, so the runs on defaults are shared between tests.
 const shared = new Map<string, Promise<ScenarioResult>>();
@@ -123,6 +125,34 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         const raised = await run("burst-backpressure", { messages: "2000", maximumConcurrency: "50" });
         assert.equal(m(raised, "peak concurrent invocations"), 50);
         assert.ok(Number(m(raised, "seconds to drain")) < Number(m(r, "seconds to drain")));
+    });
+
+    it("burst-backpressure compares the three scaling modes on one burst: the cap bounds the load, provisioned drains fastest, each mode conserves every message", async () => {
+        const r = await run("burst-backpressure");
+        assert.ok(r.conservation.holds);
+        assert.equal(r.conservation.units, 3 * Number(m(r, "messages sent")));
+        const n = (k: string) => Number(m(r, k));
+        assert.equal(n("maximumConcurrency: peak concurrent invocations"), 10);
+        assert.ok(n("provisioned mode: seconds to drain") < n("default mode: seconds to drain") && n("default mode: seconds to drain") < n("maximumConcurrency: seconds to drain"));
+        assert.ok(n("default mode: peak concurrent invocations") > 10 && n("provisioned mode: peak concurrent invocations") > n("default mode: peak concurrent invocations"));
+        assert.ok(n("provisioned mode: event poller-hours") >= (2 * r.virtualSeconds) / 3600 - 1e-9, "the two minimum pollers are billed for the whole run");
+        assert.ok(r.assumes.some((a) => a.name === "PROVISIONED_MODE"), "the figures that follow from the assumption say so");
+        assert.deepEqual(r.alarms.filter((a) => /-(default|capped|provisioned)-/.test(a.name)), [], "the comparison queues carry no alarm of the stack");
+    });
+
+    it("noisy-tenant: quiet tenants keep their time in the queue with fair queues, the noisy tenant is detected and alarmed, nothing is lost", async () => {
+        const r = await run("noisy-tenant");
+        assert.ok(r.conservation.holds && r.conservation.lost.length === 0);
+        assert.deepEqual(r.expectations.filter((e) => !e.holds).map((e) => e.claim), []);
+        const n = (k: string) => Number(m(r, k));
+        assert.ok(n("quiet tenants' worst p99 with fair queues (s)") < 2, String(n("quiet tenants' worst p99 with fair queues (s)")));
+        assert.ok(n("quiet tenants' worst p99 without fair queues (s)") > 20, String(n("quiet tenants' worst p99 without fair queues (s)")));
+        assert.ok(n("tenant-a (bursts), with fair queues: p99 s in the queue") >= n("tenant-a (bursts), without fair queues: p99 s in the queue"));
+        assert.equal(m(r, "tenants SQS marked noisy"), "tenant-a");
+        const alarm = r.alarms.find((a) => a.name === "queue-worker-noisy-groups")!;
+        assert.ok(alarm.firstAlarmSeconds !== null && alarm.firstAlarmSeconds >= r.faultStartSeconds!, "the noisy tenant raises the stack's noisy-groups alarm");
+        assert.deepEqual(r.alarms.filter((a) => a.name.startsWith("queue-worker-no-tenant-key")), [], "the comparison queue carries no alarm of the stack");
+        assert.ok(r.assumes.some((a) => a.name === "FAIR_QUEUE"), "the figures that follow from the assumption say so");
     });
 
     it("transient outage shorter than the retry budget: retried one visibility timeout later, nothing in the DLQ", async () => {
@@ -276,6 +306,28 @@ describe("lab: scenarios show the documented AWS behaviour with the real handler
         assert.deepEqual((await at("async-retries", "event-routing-eu-orders-on-failure-depth"))[0], 1140);
         // A 5-second blip of the downstream raises -errors for one minute.
         assert.deepEqual(await at("transient-outage", "queue-worker-fn-errors", { outageSeconds: "5", durationSeconds: "300" }), [120, 180]); // while traffic goes on: its Errors 0s end the ALARM
+    });
+
+    it("the README's Deploy walk states the default poison-message run's alarm times, and the malformed message's as derived from it", async () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const deploy = readme.slice(readme.indexOf("\n## Deploy\n"), readme.indexOf("\n## Policy pack\n"));
+        assert.ok(deploy.length > 1000, "the Deploy section, up to the policy pack");
+        const r = await run("poison-message");
+        const first = (alarm: string) => r.alarms.find((a) => a.name === alarm)!.firstAlarmSeconds! / 60;
+        const arrival = Number(m(r, "seconds until the first DLQ arrival")) / 60;
+        const text = deploy.replace(/\s+/g, " ");
+        assert.match(text, new RegExp(`lands in the DLQ after ${m(r, "receives per poison message")} receives \\(~${arrival} minutes\\)`));
+        assert.ok(text.includes(`trips \`queue-worker-fn-errors\` after ${first("queue-worker-fn-errors")} minutes`), "fn-errors");
+        assert.ok(text.includes(`\`queue-worker-oldest-message-age\` at ${first("queue-worker-oldest-message-age")} minutes`), "oldest-message-age");
+        assert.ok(text.includes(`reaches the DLQ at ${arrival} minutes`), "DLQ arrival");
+        assert.ok(text.includes(`\`queue-worker-dlq-depth\` fires at ${first("queue-worker-dlq-depth")} minutes`), "dlq-depth");
+        assert.ok(text.includes(`the lab assumes the full ${SQS_METRICS_RESUME_DELAY_MS / 60_000}`), "the assumption named where the figure is printed");
+        // A malformed message is sent to the DLQ at once: the assumed resume plus the alarm's one-minute period.
+        assert.ok(text.includes(`\`queue-worker-dlq-depth\` fires about ${SQS_METRICS_RESUME_DELAY_MS / 60_000 + 1} minutes later, under the same assumed`), "malformed");
+        // No other alarm time: every "N minutes" of the walk is one of the figures above.
+        const stated = [...text.matchAll(/(\d+)(?:–\d+)? minutes/g)].map((x) => x[0]);
+        const allowed = new Set([arrival, first("queue-worker-fn-errors"), first("queue-worker-oldest-message-age"), first("queue-worker-dlq-depth"), SQS_METRICS_RESUME_DELAY_MS / 60_000, SQS_METRICS_RESUME_DELAY_MS / 60_000 + 1].map((n) => `${n} minutes`));
+        assert.deepEqual(stated.filter((x) => !allowed.has(x)), []);
     });
 
     it("every scenario's claims hold on its defaults; every fault raises an alarm of the stack within 15 minutes; no baseline raises any", async function () {
@@ -631,7 +683,9 @@ describe("lab: charts agree with the numbers beside them", () => {
         for (const [kind, l] of families) if (kind !== "failed") for (const d of l.dashes) assert.ok(!failureDashes.has(String(d)), `${kind} uses a failure's dash ${d}`);
         const looks = new Map<string, string>(); // kind and its rank in the panel → the look drawn
         const check = (chart: string, panels: string[][], svg: string) => {
-            const drawn = new Map(linesOf(svg).map((l) => [l.series, l]));
+            // A sweep's consumer can have a line in several panels (one per measure): take its lines in the order drawn.
+            const drawn = new Map<string, ReturnType<typeof linesOf>>();
+            for (const l of linesOf(svg)) drawn.set(l.series, [...(drawn.get(l.series) ?? []), l]);
             for (const names of panels) {
                 const rank = new Map<string, number>();
                 for (const name of names) {
@@ -639,7 +693,7 @@ describe("lab: charts agree with the numbers beside them", () => {
                     assert.notEqual(kind, "other", `${chart}: "${name}" has no kind: add it to KIND_RULES`);
                     const k = rank.get(kind) ?? 0;
                     rank.set(kind, k + 1);
-                    const line = drawn.get(name.includes(": ") ? name.slice(0, name.indexOf(": ")) : name); // a sweep's "<consumer>: <measure>" is the consumer's line
+                    const line = drawn.get(name.includes(": ") ? name.slice(0, name.indexOf(": ")) : name)?.shift(); // a sweep's "<consumer>: <measure>" is the consumer's line
                     assert.ok(line, `${chart}: no line for ${name}`);
                     const look = `${line.colour} ${line.dash}`;
                     assert.equal(look, `${LOOKS[kind].colours[k % LOOKS[kind].colours.length]} ${LOOKS[kind].dashes[k % LOOKS[kind].dashes.length]}`, `${chart}: ${name} (${kind} #${k + 1})`);

@@ -78,6 +78,17 @@ describe("the program through Pulumi's language host, in every mode a user can p
         assert.deepEqual(hostRegistrations(up), harnessRegistrations(mock.resources, stackUrnOf(up)));
         assert.deepEqual(up.stackOutputs, JSON.parse(JSON.stringify(mock.outputs)));
     });
+
+    it("`pulumi up` of one pattern exports that pattern's outputs only, the names the README reads, with no warning logged", async () => {
+        const one = { queueWorker: true };
+        const up = await runThroughLanguageHost({ config: one, preview: false });
+        assert.equal(up.exitCode, 0, explainRun(up));
+        // Pulumi warns "Undefined value (fanOut) will not show as a stack output" for every output left undefined.
+        assert.deepEqual(up.logs.filter((l) => l.severity === "warning" || l.severity === "error"), [], explainRun(up));
+        assert.deepEqual(Object.keys(up.stackOutputs ?? {}).sort(), ["alarmTopicArn", "dashboardName", "queueWorker"]);
+        assert.deepEqual(Object.keys(up.stackOutputs!.queueWorker as object).sort(), ["deadLetterQueueArn", "deadLetterQueueUrl", "functionName", "queueArn", "queueUrl"]);
+        assert.deepEqual(up.stackOutputs, JSON.parse(JSON.stringify((await runProgram(one, { preview: false })).outputs)));
+    });
 });
 
 /** The packages `npm install` would put in a copy's node_modules for `dependencies`: every package they need, by name. */

@@ -5,6 +5,8 @@
 // transpile-only) start in 3–8 s: they run in `npm run test:langhost` (language-host-modes.slow.ts), after npm test.
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { fileURLToPath } from "url";
 import { ConfigError, parseLabConfig, PROJECT } from "../patterns/config";
 import { runProgram } from "./harness";
@@ -19,9 +21,43 @@ const BAD = { queueWorker: true, queueWorkerSettings: { batchSize: 20_000 } };
 const runs = (() => {
     const preview = runThroughLanguageHost({ config: ALL, preview: true });
     const bad = preview.then(() => runThroughLanguageHost({ config: BAD, preview: true }));
-    for (const run of [preview, bad]) run.catch(() => undefined); // reported by the tests that await them
-    return { preview, bad };
+    const throwing = bad.then(() => runThroughLanguageHost({ root: throwingProgram(), preview: true }));
+    for (const run of [preview, bad, throwing]) run.catch(() => undefined); // reported by the tests that await them
+    return { preview, bad, throwing };
 })();
+
+/**
+ * A program that throws an Error from a .ts module it imports, loaded by the project's loader (Pulumi.yaml's nodeargs
+ * with the file's absolute path): types, comments and blank lines before the throw, so unmapped positions would differ.
+ */
+function throwingProgram(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "throwing-program-"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(root, "node_modules"));
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: throwing-program\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n    nodeargs: --require ${path.join(ROOT, "scripts", "register-typescript.js")}\n`);
+    fs.writeFileSync(path.join(root, "lib.ts"), [
+        "// comments and types the loader strips",
+        "export interface Settings {",
+        "    batchSize: number;",
+        "",
+        "    name?: string;",
+        "}",
+        "",
+        "export function refuse(settings: Settings): never {",
+        "    const limit: number = 10;",
+        "    throw new Error(`batchSize ${settings.batchSize} is over ${limit}`); // line 10, column 11",
+        "}",
+        "",
+    ].join("\n"));
+    fs.writeFileSync(path.join(root, "index.ts"), [
+        'import { refuse, Settings } from "./lib";',
+        "",
+        "type Maybe<T> = T | undefined;",
+        "const given: Maybe<Settings> = { batchSize: 20 };",
+        "refuse(given!); // line 5, column 1",
+        "",
+    ].join("\n"));
+    return root;
+}
 
 describe("the program through Pulumi's language host, as Pulumi.yaml configures it", function () {
     it("is configured to load without ts-node, through the project's esbuild loader", () => {
@@ -66,5 +102,17 @@ describe("the program through Pulumi's language host, as Pulumi.yaml configures 
         assert.equal(host.exitCode, 32, explain(host));
         assert.deepEqual(host.registrations.map((r) => r.type), [STACK_TYPE]);
         assert.doesNotMatch(host.stderr, /\bat .*\.ts:\d+/, "no stack trace");
+    });
+
+    it("an Error the program throws reaches the engine with its stack at the .ts lines and columns it was thrown from", async () => {
+        const host = await runs.throwing;
+        fs.rmSync(host.argv[host.argv.indexOf("--pwd") + 1], { recursive: true, force: true });
+        assert.notEqual(host.exitCode, 0, explain(host));
+        const errors = host.logs.filter((l) => l.severity === "error").map((l) => l.message.replace(/\x1b\[[0-9;]*m/g, ""));
+        assert.equal(errors.length, 1, explain(host));
+        assert.match(errors[0], /Error: batchSize 20 is over 10\n/);
+        const frames = errors[0].split("\n").filter((l) => /^\s+at /.test(l));
+        assert.match(frames[0], /^\s+at refuse \(.*[\\/]throwing-program-\w+[\\/]lib\.ts:10:11\)$/, errors[0]);
+        assert.match(frames[1], /[\\/]throwing-program-\w+[\\/]index\.ts:5:1\)?$/, errors[0]);
     });
 });

@@ -1,6 +1,8 @@
 // Every pattern enabled at once: each queue, DLQ and function has the alarms its failure modes need, every alarm
 // notifies the stack's alarm topic, and the one dashboard shows every alarm and every consumer's records.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { dashboardName } from "../patterns/shared/dashboard";
 import { RecordedResource, runProgram, Stack, T } from "./harness";
 
@@ -13,10 +15,15 @@ describe("all four patterns together: names, alarms and dashboard", () => {
     const metricsOf = (alarms: RecordedResource[]) => alarms.map((a) => a.inputs.metricName).sort();
     const eventSources = () => new Set(stack.ofType(T.esm).map((m) => m.inputs.eventSourceArn));
 
-    it("every queue a function consumes alarms on the age of its oldest message", () => {
+    it("every queue a function consumes alarms on the age of its oldest message, and a standard one on a noisy tenant (fair queues)", () => {
         const sources = stack.ofType(T.queue).filter((q) => eventSources().has(q.state.arn));
         assert.equal(sources.length, 8, "queue worker 1, fan-out 3, event routing 1, idempotent consumer 3");
-        for (const q of sources) assert.deepEqual(metricsOf(alarmsOn("QueueName", q.state.name)), ["ApproximateAgeOfOldestMessage"], q.name);
+        for (const q of sources) {
+            const expected = q.inputs.fifoQueue ? ["ApproximateAgeOfOldestMessage"] : ["ApproximateAgeOfOldestMessage", "ApproximateNumberOfNoisyGroups"];
+            assert.deepEqual(metricsOf(alarmsOn("QueueName", q.state.name)), expected, q.name);
+        }
+        const noisy = alarmsOn("QueueName", stack.get(T.queue, "queue-worker").state.name).find((a) => a.inputs.metricName === "ApproximateNumberOfNoisyGroups")!.inputs;
+        assert.deepEqual([noisy.statistic, noisy.period, noisy.evaluationPeriods, noisy.datapointsToAlarm, noisy.threshold, noisy.treatMissingData], ["Maximum", 60, 3, 2, 0, "notBreaching"]);
     });
 
     it("every other queue is a dead-letter queue and alarms on its first visible message", () => {
@@ -124,5 +131,21 @@ describe("all four patterns together: names, alarms and dashboard", () => {
             assert.ok(r.state.name.length <= limits[r.type], `${r.type} ${r.state.name} is longer than ${limits[r.type]}`);
         }
         assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "eventRouting", "fanOut", "idempotentConsumer", "queueWorker"]);
+    });
+
+    it("every `pulumi stack output <name> --json | jq -r <path>` the READMEs run reads a value the program exports", () => {
+        const root = path.resolve(__dirname, "..");
+        const readmes = ["README.md", ...fs.readdirSync(path.join(root, "patterns")).map((p) => path.join("patterns", p, "README.md"))].filter((f) => fs.existsSync(path.join(root, f)));
+        const reads: string[] = [];
+        for (const file of readmes) {
+            for (const [, name, jq] of fs.readFileSync(path.join(root, file), "utf8").matchAll(/pulumi stack output (\w+) --json \| jq -r '?((?:\.\w+|\["[^"]+"\])+)/g)) {
+                const segments = [...jq.matchAll(/\.(\w+)|\["([^"]+)"\]/g)].map((m) => m[1] ?? m[2]);
+                const value = segments.reduce<any>((v, k) => v?.[k], stack.run.outputs[name]);
+                assert.equal(typeof value, "string", `${file}: pulumi stack output ${name} --json | jq -r ${jq}`);
+                assert.ok(value.length > 0, `${file}: ${name}${jq}`);
+                reads.push(`${name}${jq}`);
+            }
+        }
+        assert.ok(reads.length >= 5, reads.join(", "));
     });
 });

@@ -1,7 +1,7 @@
 // The policy pack, exercised the way the Pulumi CLI exercises it: started from policy/ by run-policy-pack,
 // configured, and fed resources over gRPC (Analyze, AnalyzeStack).
 import { strict as assert } from "assert";
-import { RUNTIME_LIFECYCLE, RUNTIMES_CHECKED } from "../policy/runtimes";
+import { RUNTIME_LIFECYCLE, runtimeNotNearDeprecationPolicy, RUNTIMES_CHECKED, runtimeVerdict } from "../policy/runtimes";
 import { AnalyzedResource, Diagnostic, PolicyAnalyzer, UNKNOWN_VALUE } from "../scripts/policy-analyzer";
 import { allCombinations, analyzeRun, previewAll, previewWithPolicies } from "../scripts/preview-policy";
 import { RecordedResource, runProgram } from "./harness";
@@ -30,7 +30,7 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
  * A queue consumer as the lab builds it. `preview`: a new stack's preview — ARNs unknown, resources linked only
  * through property dependencies. Otherwise an update: ARNs known, no property dependencies, linked by value.
  */
-function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: number; noRedrive?: boolean; dlqRetention?: number; drop?: string[] } = {}) {
+function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: number; noRedrive?: boolean; dlqRetention?: number; drop?: string[]; esm?: Record<string, unknown> } = {}) {
     const arn = (kind: string, name: string) => (preview ? UNKNOWN_VALUE : `arn:aws:${kind}:us-east-1:123456789012:${name}`);
     const deps = (d: Record<string, string[]>) => (preview ? d : {});
     const dlq = res(Q, "orders-dlq", { name: "orders-dlq-1111111", arn: arn("sqs", "orders-dlq-1111111"), messageRetentionSeconds: edit.dlqRetention ?? 1_209_600 });
@@ -39,7 +39,7 @@ function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: 
         ...(edit.noRedrive ? {} : { redrivePolicy: preview ? UNKNOWN_VALUE : JSON.stringify({ deadLetterTargetArn: dlq.properties && arn("sqs", "orders-dlq-1111111"), maxReceiveCount: 5 }) }),
     }, deps(edit.noRedrive ? {} : { redrivePolicy: [dlq.urn] }));
     const fn = res(FN, "orders-fn", { name: "orders-fn-3333333", arn: arn("lambda", "function:orders-fn-3333333"), timeout: edit.timeout ?? 30 });
-    const esm = res(ESM, "orders-esm", { eventSourceArn: arn("sqs", "orders-2222222"), functionName: arn("lambda", "function:orders-fn-3333333"), maximumBatchingWindowInSeconds: 0 },
+    const esm = res(ESM, "orders-esm", { eventSourceArn: arn("sqs", "orders-2222222"), functionName: arn("lambda", "function:orders-fn-3333333"), maximumBatchingWindowInSeconds: 0, ...edit.esm },
         deps({ eventSourceArn: [queue.urn], functionName: [fn.urn] }));
     const dlqAlarm = res(ALARM, "orders-dlq-depth", { metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: preview ? UNKNOWN_VALUE : "orders-dlq-1111111" } }, deps({ dimensions: [dlq.urn] }));
     const errors = res(ALARM, "orders-fn-errors", { metricName: "Errors", dimensions: { FunctionName: preview ? UNKNOWN_VALUE : "orders-fn-3333333" } }, deps({ dimensions: [fn.urn] }));
@@ -64,7 +64,7 @@ describe("policy pack (through its gRPC analyzer)", function () {
             "async-function-has-failure-destination:mandatory", "dlq-has-depth-alarm:mandatory", "function-has-errors-alarm:mandatory",
             "visibility-timeout-exceeds-function-timeout:mandatory", "visibility-timeout-recommended:advisory",
             "dlq-retention-longer-than-source:advisory", "max-receive-count-at-least-5:advisory",
-            "runtime-not-near-deprecation:mandatory",
+            "runtime-not-near-deprecation:mandatory", "sqs-event-source-scaling-valid:mandatory",
         ]);
         for (const p of policies) assert.ok(p.description.length > 60, p.name);
     });
@@ -136,6 +136,17 @@ describe("policy pack (through its gRPC analyzer)", function () {
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-dlq-depth"] }))), ["dlq-has-depth-alarm"]);
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-fn-errors"] }))), ["function-has-errors-alarm"]);
             });
+            it(`${mode}: sqs-event-source-scaling-valid passes maximum concurrency alone and provisioned pollers alone, fails both together and pollers outside SQS's ranges`, async () => {
+                const scaling = async (esm: Record<string, unknown>) => fired(await analyzer.analyzeStack(consumerStack(preview, { esm })));
+                assert.deepEqual(await scaling({ scalingConfig: { maximumConcurrency: 10 } }), [], "pass: maximum concurrency");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 2, maximumPollers: 20 } }), [], "pass: provisioned pollers");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: {} }), [], "pass: provisioned at AWS's defaults");
+                assert.deepEqual(await scaling({ scalingConfig: { maximumConcurrency: 10 }, provisionedPollerConfig: { minimumPollers: 2, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: both");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: 1 poller (Kafka's minimum, not SQS's)");
+                assert.deepEqual(await scaling({ provisionedPollerConfig: { minimumPollers: 30, maximumPollers: 20 } }), ["sqs-event-source-scaling-valid"], "fail: minimum above maximum");
+                const both = await analyzer.analyzeStack(consumerStack(preview, { esm: { scalingConfig: { maximumConcurrency: 10 }, provisionedPollerConfig: { minimumPollers: 2 } } }));
+                assert.match(both.find((d) => d.policyName === "sqs-event-source-scaling-valid")!.message, /maximumConcurrency 10 is set with provisionedPollerConfig/);
+            });
             it(`${mode}: a DLQ keeping messages no longer than its source is advised against`, async () => {
                 assert.deepEqual(fired(await analyzer.analyzeStack(consumerStack(preview, { dlqRetention: 345_600 })), "advisory"), ["dlq-retention-longer-than-source"]);
             });
@@ -186,6 +197,28 @@ describe("policy pack (through its gRPC analyzer)", function () {
             assert.deepEqual(levels(await verdict("nodejs18.x", RUNTIMES_CHECKED)), ["mandatory"]);
             assert.deepEqual(levels(await verdict("python3.13", RUNTIMES_CHECKED)), []);
             assert.deepEqual(levels(await verdict(undefined, RUNTIMES_CHECKED)), []);
+        });
+
+        it("without `today` in its config it judges on the clock: the pack's own (today's UTC date, over gRPC) or one injected", async () => {
+            await analyzer.configure({ "runtime-not-near-deprecation": {} });
+            const today = new Date().toISOString().slice(0, 10);
+            for (const runtime of Object.keys(RUNTIME_LIFECYCLE)) {
+                const ds = (await analyzer.analyze(fn(runtime))).filter((d) => d.policyName === "runtime-not-near-deprecation");
+                const expected = runtimeVerdict(runtime, today, 180);
+                assert.deepEqual(levels(ds), expected ? [expected.level] : [], `${runtime} on ${today}`);
+            }
+            // An injected clock, through the policy's own validateResource (the analyzer process keeps the real one).
+            const life = RUNTIME_LIFECYCLE["nodejs24.x"];
+            const judged = (day: string) => {
+                const reported: unknown[] = [];
+                const policy = runtimeNotNearDeprecationPolicy(() => new Date(`${day}T12:00:00Z`));
+                const args = { type: FN, name: "fn", urn: urn(FN, "fn"), props: { runtime: "nodejs24.x" }, getConfig: () => ({ warnDays: 180 }) };
+                void (policy.validateResource as (a: unknown, r: (d: unknown) => void) => void)(args, (d) => reported.push(d));
+                return reported.map((d) => (typeof d === "string" ? "mandatory" : (d as { enforcementLevel: string }).enforcementLevel));
+            };
+            assert.deepEqual(judged(daysBefore(life.deprecation, 181)), []);
+            assert.deepEqual(judged(daysBefore(life.deprecation, 180)), ["advisory"]);
+            assert.deepEqual(judged(life.blockCreate), ["mandatory"]);
         });
 
         it("warnDays narrows the advisory window; a bad date is refused by the config schema", async () => {

@@ -15,6 +15,7 @@ import { simulatedEventBridgeClient, simulatedSnsClient } from "../lab/sim/clien
 import { VirtualClock } from "../lab/sim/clock";
 import { SimEventBus } from "../lab/sim/eventbridge";
 import { SimTopic } from "../lab/sim/sns";
+import { SimQueue } from "../lab/sim/sqs";
 import { eventBridgeEvent, lambdaContext } from "./fixtures/aws-events";
 import { captureOutput, emfLines, logLines } from "./stdout";
 
@@ -201,6 +202,23 @@ describe("fan-out producer", () => {
             });
         });
         assert.equal(emfLines(out.lines).find((l) => l.MessagesPublished !== undefined)?.MessagesPublished, 2);
+    });
+
+    it("sends an order's tenantId as the MessageGroupId, which SNS forwards to a standard SQS subscription (a fair queue); an order without one has none", async () => {
+        const clock = new VirtualClock();
+        const topic = new SimTopic(clock, "fan-out-topic-1a2b3c4");
+        const queue = new SimQueue(clock, { name: "subscriber", visibilityTimeoutSeconds: 30 });
+        topic.subscribe({ name: "subscriber", queue, rawMessageDelivery: true });
+        const handler = createFanOutProducer({ client: simulatedSnsClient(topic) as unknown as SNSClient, topicArn: topic.arn, ...observability(), send: { delay: async () => undefined } });
+        const sent = [{ orderId: "o-1", amount: 10, tenantId: "tenant-a" }, { orderId: "o-2", amount: 20 }];
+        const out = await captureOutput(() => handler({ orders: sent, correlationId: "corr-tenant" }, lambdaContext("producer")));
+        assert.equal(out.error, undefined);
+        await clock.run(1000);
+        const records = queue.receive(10).map((m) => queue.record(m));
+        assert.deepEqual(records.map((r) => [JSON.parse(r.body).orderId, r.attributes.MessageGroupId]), [["o-1", "tenant-a"], ["o-2", undefined]]);
+        assert.deepEqual(queue.noisyGroups?.ever, [], "a fair queue from its first grouped message, nobody noisy");
+        const bad = await captureOutput(() => handler({ orders: [{ orderId: "o-3", amount: 1, tenantId: "a b" }] }, lambdaContext("producer")));
+        assert.match((bad.error as Error).message, /orders\[0\]: tenantId must be 1–100 alphanumeric or punctuation characters/);
     });
 
     it("does not retry an entry SNS blames on the sender, and says so", async () => {

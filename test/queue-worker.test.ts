@@ -3,7 +3,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
+import { SQS_MAX_MESSAGE_BYTES } from "../functions/shared/aws-limits";
+import { LabRun } from "../lab/harness";
+import { SimQueue } from "../lab/sim/sqs";
 import { bundledHandler, bundleHandler, HANDLER_FILE } from "../patterns/shared/bundle";
+import { QUEUE_MAX_MESSAGE_SIZE } from "../patterns/shared/queue";
 import { ProgramRun, RecordedResource, runProgram, Stack, T } from "./harness";
 
 
@@ -19,7 +23,7 @@ describe("program toggles", () => {
         const run = await runProgram({});
         assert.equal(run.error, undefined);
         assert.deepEqual(run.resources, []);
-        assert.equal(run.outputs.queueWorker, undefined);
+        assert.deepEqual(run.outputs, {}, "no output at all, not one per disabled pattern");
     });
 
     it("creates exactly the queue worker, its blocks and the alarm topic when queueWorker is on", async () => {
@@ -42,7 +46,7 @@ describe("program toggles", () => {
             [T.queue]: 2,
             [T.queuePolicy]: 2,
             [T.redriveAllow]: 1,
-            [T.alarm]: 5, // source age, DLQ depth, Errors, Throttles, RecordsRetried
+            [T.alarm]: 6, // source age, noisy tenants, DLQ depth, Errors, Throttles, RecordsRetried
             [T.logGroup]: 1,
             [T.role]: 1,
             [T.rolePolicy]: 1,
@@ -74,6 +78,14 @@ describe("queue worker wiring", () => {
         assert.equal(esm.batchSize, 10);
         assert.equal(esm.maximumBatchingWindowInSeconds, 0);
         assert.deepEqual(esm.scalingConfig, { maximumConcurrency: 10 });
+        assert.equal(esm.provisionedPollerConfig, undefined);
+    });
+
+    it("in provisioned mode deploys provisionedPollerConfig and no scalingConfig (Lambda takes one or the other)", async () => {
+        const provisioned = new Stack(await runProgram({ queueWorker: true, queueWorkerSettings: { provisionedPollers: { minimumPollers: 3, maximumPollers: 30 } } }));
+        const esm = provisioned.get(T.esm, "queue-worker-esm").inputs;
+        assert.deepEqual(esm.provisionedPollerConfig, { minimumPollers: 3, maximumPollers: 30 });
+        assert.equal(esm.scalingConfig, undefined);
     });
 
     it("redrives this queue to this DLQ after 5 receives, and the DLQ accepts redrives from this queue only", () => {
@@ -98,6 +110,16 @@ describe("queue worker wiring", () => {
         assert.equal(dlq().inputs.sqsManagedSseEnabled, true);
         assert.equal(dlq().inputs.messageRetentionSeconds, 14 * 24 * 3600);
         assert.equal(queue().inputs.messageRetentionSeconds, 4 * 24 * 3600);
+    });
+
+    it("sets both queues' MaximumMessageSize to SQS's 1 MiB, the size the handlers' DLQ hand-off and the lab assume", () => {
+        // Unset, the AWS provider documents 262,144 (SQS's default before August 2025): a record the handler fits into 1 MiB would be refused.
+        assert.equal(queue().inputs.maxMessageSize, 1_048_576);
+        assert.equal(dlq().inputs.maxMessageSize, 1_048_576);
+        assert.equal(QUEUE_MAX_MESSAGE_SIZE, SQS_MAX_MESSAGE_BYTES);
+        const lab = new SimQueue(new LabRun(1, 60).clock, { name: "lab-default", visibilityTimeoutSeconds: 30 });
+        assert.equal(lab.refusal("x".repeat(QUEUE_MAX_MESSAGE_SIZE), {}), undefined, "the lab's default queue takes 1 MiB");
+        assert.match(String(lab.refusal("x".repeat(QUEUE_MAX_MESSAGE_SIZE + 1), {})?.message), /shorter than 1048576 bytes/);
         for (const [policyName, target] of [["queue-worker-policy", queue()], ["queue-worker-dlq-policy", dlq()]] as const) {
             const policy = stack.get(T.queuePolicy, policyName).inputs;
             assert.equal(policy.queueUrl, target.state.url);
@@ -181,7 +203,8 @@ describe("queue worker wiring", () => {
         });
     });
 
-    it("exports the queue, DLQ, function and alarm topic", () => {
+    it("exports the queue, DLQ, function and alarm topic (the names the README's commands read), and nothing for the patterns that are off", () => {
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "dashboardName", "queueWorker"]);
         assert.deepEqual(run.outputs.queueWorker, {
             queueUrl: queue().state.url,
             queueArn: queue().state.arn,

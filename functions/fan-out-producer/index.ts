@@ -83,6 +83,9 @@ export function createHandler(deps: FanOutProducerDeps = {}) {
                 // The body carries the type too, for subscribers that filter on the MessageBody scope.
                 Message: JSON.stringify({ type: ORDER_PLACED_TYPE, ...order, [CORRELATION_ID_ATTRIBUTE]: correlationId }),
                 MessageAttributes: messageAttributes(order, correlationId),
+                // The tenant key: on a standard topic SNS forwards it to SQS standard subscriptions only, where it makes
+                // the subscriber's queue a fair queue (SNS API reference, Publish; "Amazon SQS fair queues").
+                ...(order.tenantId !== undefined ? { MessageGroupId: order.tenantId } : {}),
             }));
             const messageIds = await sendInBatches(entries, async (batch) => {
                 const out = await client.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: batch }));

@@ -11,7 +11,15 @@ export interface Order {
     /** Sales channel; "test" orders are filtered out by the event-routing rule. */
     channel?: string;
     simulate?: "transient" | "crash";
+    /**
+     * The tenant (customer, client application) the order belongs to. Producers send it as the MessageGroupId, which
+     * makes a standard queue a fair queue (SQS developer guide, "Amazon SQS fair queues").
+     */
+    tenantId?: string;
 }
+
+/** A tenant key every service on the path takes as a MessageGroupId: 1–100 alphanumeric or punctuation characters (EventBridge SqsParameters allow 100, SQS and SNS 128). */
+export const TENANT_ID = /^[\x21-\x7e]{1,100}$/;
 
 /** Validates a payload as an order. Anything invalid is permanent: no retry can fix it. */
 export function parseOrder(payload: unknown): Order {
@@ -21,6 +29,9 @@ export function parseOrder(payload: unknown): Order {
     if (typeof order.amount !== "number" || !Number.isFinite(order.amount) || order.amount <= 0) throw new PermanentError("amount must be a positive number");
     for (const field of ["region", "channel"] as const) {
         if (order[field] !== undefined && typeof order[field] !== "string") throw new PermanentError(`${field} must be a string`);
+    }
+    if (order.tenantId !== undefined && (typeof order.tenantId !== "string" || !TENANT_ID.test(order.tenantId))) {
+        throw new PermanentError("tenantId must be 1–100 alphanumeric or punctuation characters (it becomes the MessageGroupId)");
     }
     if (order.simulate !== undefined && order.simulate !== "transient" && order.simulate !== "crash") {
         throw new PermanentError(`simulate must be "transient" or "crash", got ${JSON.stringify(order.simulate)}`);

@@ -1,74 +1,181 @@
 // Two queue-worker scenarios about load: a burst drained under maximum concurrency (the queue absorbs it; the
-// price is the age of the oldest message), and a transient downstream outage (failed records come back one
+// price is the age of the oldest message), beside the default scaling and provisioned pollers, and a transient downstream outage (failed records come back one
 // visibility timeout later and succeed after recovery, unless the outage outlasts the redrive policy).
-import { recommendedVisibilityTimeout, retryBudgetSeconds } from "../../patterns/config";
+import { CONSUMER_DEFAULTS, PROVISIONED_POLLERS_LIMITS, ProvisionedPollers, QueueWorkerSettings, recommendedVisibilityTimeout, retryBudgetSeconds } from "../../patterns/config";
 import { conservation, Effects } from "../harness";
 import { Scenario } from "../scenario";
-import { INITIAL_CONCURRENCY } from "../sim/esm";
+import { INITIAL_CONCURRENCY, MAX_SQS_CONCURRENCY, PROVISIONED_MODE, SCALE_UP_PER_MINUTE } from "../sim/esm";
 import { bodiesOf, consumerQueues, countingStep, DLQ_ALARM_SLACK_SECONDS, mapping, orderLocator, queueGauges, queueWorker, seconds } from "./common";
+
+/** The three ways an SQS event source mapping scales (services-sqs-scaling), as burst-backpressure compares them. */
+type ScalingMode = "default mode" | "maximumConcurrency" | "provisioned mode";
+const MODES: readonly ScalingMode[] = ["default mode", "maximumConcurrency", "provisioned mode"];
+/** Provisioned mode at AWS's defaults (ProvisionedPollerConfig for SQS), when the settings do not choose it. */
+const AWS_DEFAULT_POLLERS: ProvisionedPollers = {
+    minimumPollers: PROVISIONED_POLLERS_LIMITS.minimumPollers.default, maximumPollers: PROVISIONED_POLLERS_LIMITS.maximumPollers.default,
+};
+
+/** The settings of each mode: the stack's own for its mode, the defaults (or AWS's) for the other two. */
+function modeSettings(settings: QueueWorkerSettings): Record<ScalingMode, QueueWorkerSettings> {
+    const base = { ...settings, maximumConcurrency: undefined, provisionedPollers: undefined };
+    return {
+        "default mode": base,
+        maximumConcurrency: { ...base, maximumConcurrency: settings.maximumConcurrency ?? CONSUMER_DEFAULTS.maximumConcurrency },
+        "provisioned mode": { ...base, provisionedPollers: settings.provisionedPollers ?? AWS_DEFAULT_POLLERS },
+    };
+}
+
+const stackMode = (settings: QueueWorkerSettings): ScalingMode => (settings.provisionedPollers ? "provisioned mode" : "maximumConcurrency");
+
+/** Seconds a burst of `batches` takes to drain at concurrency min(cap, start + rate × t), one batch per `batchMs` (the horizon's estimate). */
+function drainEstimateSeconds(batches: number, batchMs: number, start: number, ratePerMinute: number, cap: number): number {
+    let done = 0;
+    let t = 0;
+    while (done < batches && t < 10_000_000) {
+        done += (Math.min(cap, start + (ratePerMinute * t) / 60) * 1000) / batchMs;
+        t++;
+    }
+    return t;
+}
+
+function modeLabel(s: QueueWorkerSettings): string {
+    if (s.provisionedPollers) return `${s.provisionedPollers.minimumPollers}–${s.provisionedPollers.maximumPollers} pollers`;
+    return s.maximumConcurrency === undefined ? `no cap (the mapping's ${MAX_SQS_CONCURRENCY.toLocaleString("en-US")})` : `cap ${s.maximumConcurrency}`;
+}
 
 export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
     name: "burst-backpressure",
-    title: "A burst against maximum concurrency",
+    title: "A burst against maximum concurrency, the default scaling and provisioned pollers",
     pattern: "queueWorker",
     awsRule: "The SQS event source mapping starts with five concurrent batches when messages appear and adds up to 300 concurrent invocations a minute, "
-        + "never more than the mapping's MaximumConcurrency (Lambda developer guide, services-sqs-scaling). The queue holds what the function cannot take yet: "
-        + "downstream load is bounded, and ApproximateAgeOfOldestMessage grows instead.",
+        + `up to ${MAX_SQS_CONCURRENCY.toLocaleString("en-US")} for the mapping, never more than its MaximumConcurrency (Lambda developer guide, services-sqs-scaling). Provisioned mode instead keeps minimumPollers dedicated event pollers ready, `
+        + "scales \"3 times faster\" (up to 1,000 concurrent executions a minute) to at most maximumPollers, and is billed per poller while idle; it is exclusive with maximum concurrency "
+        + "(same page; AWS News Blog, provisioned mode for SQS event-source mapping). The queue holds what the function cannot take yet: the cap bounds downstream load, and ApproximateAgeOfOldestMessage grows instead.",
     params: {
-        messages: { default: 20_000, min: 1, max: 1_000_000, description: "messages sent at once" },
+        messages: { default: 20_000, min: 1, max: 1_000_000, description: "messages sent at once (to each mode's queue)" },
         processingMs: { default: 2000, min: 0, max: 900_000, description: "virtual time one order takes (records of a batch run in parallel)" },
     },
-    horizonSeconds: (s, p) => Math.ceil((Number(p.messages) / (s.batchSize * s.maximumConcurrency)) * (Number(p.processingMs) + 20) / 1000 * 1.5) + 60,
+    assumes: [{
+        name: "PROVISIONED_MODE", value: `${PROVISIONED_MODE.invocationsPerPoller} concurrent invocations per event poller (AWS publishes ~5 MBps per poller, no invocation count); pollers return to the minimum once the queue is empty`,
+        figures: "provisioned mode's concurrency after 1 s, peak concurrency, seconds to drain, peak event pollers and event poller-hours",
+    }],
+    horizonSeconds: (s, p) => {
+        const messages = Number(p.messages);
+        const batchMs = Number(p.processingMs) + 20;
+        const batches = Math.ceil(messages / s.batchSize);
+        const modes = modeSettings(s);
+        const capped = modes.maximumConcurrency.maximumConcurrency!;
+        const pollers = modes["provisioned mode"].provisionedPollers!;
+        const per = PROVISIONED_MODE.invocationsPerPoller;
+        const estimates = [
+            drainEstimateSeconds(batches, batchMs, INITIAL_CONCURRENCY, SCALE_UP_PER_MINUTE, MAX_SQS_CONCURRENCY),
+            drainEstimateSeconds(batches, batchMs, pollers.minimumPollers * per, PROVISIONED_MODE.scaleUpPerMinute, Math.min(pollers.maximumPollers * per, PROVISIONED_MODE.maxConcurrency)),
+        ];
+        // The capped mode's own horizon, as before the comparison: it is the slowest at the defaults.
+        const cappedHorizon = Math.ceil((messages / (s.batchSize * capped)) * batchMs / 1000 * 1.5) + 60;
+        return Math.max(cappedHorizon, ...estimates.map((e) => Math.ceil(e * 1.5) + 60));
+    },
     faultStartSeconds: () => 0, // the burst arrives at once
     async run(run, settings, params, go) {
         const messages = Number(params.messages);
-        const effects = new Effects();
-        const queues = consumerQueues(run, "queue-worker", settings);
-        const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
-        const esm = mapping(run, "queue-worker-fn", queues.queue, () => queueWorker(run, "queue-worker-fn", queues, settings, step), settings);
-        queueGauges(run, queues, esm);
-        run.timeline.gauge("oldest message age", () => Math.round(queues.queue.oldestAgeMs / 1000), "seconds");
-        let maxAgeMs = 0;
-        let drainedAt: number | undefined;
-        let concurrencyAt1s: number | undefined;
+        const own = stackMode(settings);
+        const configs = modeSettings(settings);
+        // The stack's mapping keeps the stack's names, queues and alarms; the other two modes run beside it on their own queues.
+        const lanes = MODES.map((mode) => {
+            const s = configs[mode];
+            const stack = mode === own;
+            const prefix = stack ? "queue-worker" : `queue-worker-${mode === "default mode" ? "default" : mode === "maximumConcurrency" ? "capped" : "provisioned"}`;
+            const effects = new Effects();
+            const queues = consumerQueues(run, prefix, s, { alarms: stack });
+            const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
+            const esm = mapping(run, `${prefix}-fn`, queues.queue, () => queueWorker(run, `${prefix}-fn`, queues, s, step), s, { alarms: stack });
+            const idPrefix = stack ? "order" : `${prefix.slice("queue-worker-".length)}-order`;
+            const orderIds = Array.from({ length: messages }, (_, i) => `${idPrefix}-${String(i + 1).padStart(7, "0")}`);
+            return { mode, settings: s, stack, effects, queues, esm, orderIds, maxAgeMs: 0, drainedAt: undefined as number | undefined, concurrencyAt1s: undefined as number | undefined };
+        });
+        const main = lanes.find((l) => l.stack)!;
+        queueGauges(run, main.queues, main.esm);
+        run.timeline.gauge("oldest message age", () => Math.round(main.queues.queue.oldestAgeMs / 1000), "seconds");
+        for (const l of lanes.filter((x) => !x.stack)) run.timeline.gauge(`concurrent invocations (${l.mode})`, () => l.esm.concurrent, "invocations");
         const watch = () => {
-            const age = queues.queue.oldestAgeMs;
-            maxAgeMs = Math.max(maxAgeMs, age);
-            if (drainedAt === undefined && queues.queue.size === 0 && run.clock.now > 0) drainedAt = run.clock.now;
+            for (const l of lanes) {
+                l.maxAgeMs = Math.max(l.maxAgeMs, l.queues.queue.oldestAgeMs);
+                if (l.drainedAt === undefined && l.queues.queue.size === 0 && run.clock.now > 0) l.drainedAt = run.clock.now;
+            }
         };
-        run.clock.after(1000, () => { concurrencyAt1s = esm.concurrent; });
-        const orderIds = Array.from({ length: messages }, (_, i) => `order-${String(i + 1).padStart(7, "0")}`);
-        orderIds.forEach((orderId, i) => queues.queue.send(JSON.stringify({ orderId, amount: 10 + (i % 90) })));
+        run.clock.after(1000, () => { for (const l of lanes) l.concurrencyAt1s = l.esm.concurrent; });
+        for (const l of lanes) l.orderIds.forEach((orderId, i) => l.queues.queue.send(JSON.stringify({ orderId, amount: 10 + (i % 90) })));
         // Watch the age and the drain at every step of virtual time, not only on the timeline's grid.
         const every = Math.max(1000, Math.floor(run.timeline.stepMs / 4));
-        const tick = () => { watch(); if (queues.queue.size > 0) run.clock.after(every, tick); };
+        const tick = () => { watch(); if (lanes.some((l) => l.queues.queue.size > 0)) run.clock.after(every, tick); };
         run.clock.after(0, tick);
         await go();
         watch();
-        const c = conservation(orderIds, orderLocator(effects, [queues.dlq], [bodiesOf(queues.queue)]));
-        const limit = settings.maximumConcurrency;
+        const end = run.clock.now;
+        const locators = lanes.map((l) => orderLocator(l.effects, [l.queues.dlq], [bodiesOf(l.queues.queue)]));
+        const c = conservation(lanes.flatMap((l) => l.orderIds), (id) => {
+            for (const locate of locators) {
+                const where = locate(id);
+                if (where !== undefined) return where;
+            }
+            return undefined;
+        });
+        const limit = main.settings.maximumConcurrency;
+        const per = PROVISIONED_MODE.invocationsPerPoller;
+        const byMode = (l: (typeof lanes)[number]) => ({
+            [`${l.mode}: scaling`]: modeLabel(l.settings),
+            [`${l.mode}: seconds to drain`]: seconds(l.drainedAt),
+            [`${l.mode}: peak concurrent invocations`]: l.esm.stats.maxConcurrent,
+            [`${l.mode}: max age of oldest message (s)`]: seconds(l.maxAgeMs),
+            ...(l.settings.provisionedPollers ? {
+                [`${l.mode}: peak event pollers`]: l.esm.stats.peakPollers ?? 0,
+                [`${l.mode}: event poller-hours`]: Math.round((l.esm.eventPollerSeconds(end) / 3600) * 1000) / 1000,
+            } : {}),
+        });
+        const provisioned = lanes.find((l) => l.mode === "provisioned mode")!;
+        const pollers = provisioned.settings.provisionedPollers!;
+        const dflt = lanes.find((l) => l.mode === "default mode")!;
+        const capped = lanes.find((l) => l.mode === "maximumConcurrency")!;
+        const batches = Math.ceil(messages / settings.batchSize);
         return {
             conservation: c,
             measures: {
                 "messages sent": messages,
-                "maximum concurrency": limit,
-                "concurrent invocations after 1 s": concurrencyAt1s ?? 0,
-                "peak concurrent invocations": esm.stats.maxConcurrent,
-                invocations: esm.stats.invocations,
-                "seconds to drain": seconds(drainedAt),
-                "max age of oldest message (s)": seconds(maxAgeMs),
-                "duplicates processed": effects.duplicates,
-                "messages in the DLQ": queues.dlq.size,
+                ...(limit === undefined ? { "provisioned pollers": modeLabel(main.settings) } : { "maximum concurrency": limit }),
+                "concurrent invocations after 1 s": main.concurrencyAt1s ?? 0,
+                "peak concurrent invocations": main.esm.stats.maxConcurrent,
+                invocations: main.esm.stats.invocations,
+                "seconds to drain": seconds(main.drainedAt),
+                "max age of oldest message (s)": seconds(main.maxAgeMs),
+                "duplicates processed": main.effects.duplicates,
+                "messages in the DLQ": main.queues.dlq.size,
+                ...Object.assign({}, ...lanes.map(byMode)),
             },
             expectations: [
-                { claim: `concurrency never exceeds maximumConcurrency (${limit})`, holds: esm.stats.maxConcurrent <= limit },
-                { claim: `the pollers start at ${Math.min(INITIAL_CONCURRENCY, limit)} concurrent batches and scale up to the limit`, holds: (concurrencyAt1s ?? 0) <= Math.min(INITIAL_CONCURRENCY, limit) && esm.stats.maxConcurrent === Math.min(limit, Math.ceil(messages / settings.batchSize)) },
-                { claim: "every message is processed exactly once, none reaches the DLQ", holds: effects.units === messages && effects.duplicates === 0 && queues.dlq.size === 0 },
+                ...(limit === undefined ? [] : [
+                    { claim: `concurrency never exceeds maximumConcurrency (${limit})`, holds: main.esm.stats.maxConcurrent <= limit },
+                    { claim: `the pollers start at ${Math.min(INITIAL_CONCURRENCY, limit)} concurrent batches and scale up to the limit`, holds: (main.concurrencyAt1s ?? 0) <= Math.min(INITIAL_CONCURRENCY, limit) && main.esm.stats.maxConcurrent === Math.min(limit, batches) },
+                ]),
+                { claim: `default mode starts at ${INITIAL_CONCURRENCY} concurrent batches and never exceeds the mapping's ${MAX_SQS_CONCURRENCY.toLocaleString("en-US")}`, holds: (dflt.concurrencyAt1s ?? 0) <= INITIAL_CONCURRENCY && dflt.esm.stats.maxConcurrent <= MAX_SQS_CONCURRENCY },
+                {
+                    claim: `provisioned mode (${modeLabel(provisioned.settings)}) has its minimum's invocations at once, ${Math.min(pollers.minimumPollers * per, batches)} at 1 s (assuming ${per} per poller), and never more than maximumPollers' worth or ${PROVISIONED_MODE.maxConcurrency.toLocaleString("en-US")}`,
+                    holds: (provisioned.concurrencyAt1s ?? 0) === Math.min(pollers.minimumPollers * per, batches)
+                        && provisioned.esm.stats.maxConcurrent <= Math.min(pollers.maximumPollers * per, PROVISIONED_MODE.maxConcurrency)
+                        && (provisioned.esm.stats.peakPollers ?? 0) <= pollers.maximumPollers,
+                },
+                { claim: `provisioned pollers are billed while idle: at least minimumPollers (${pollers.minimumPollers}) × the run's ${end / 1000} s`, holds: provisioned.esm.eventPollerSeconds(end) >= pollers.minimumPollers * (end / 1000) },
+                { claim: "in every mode every message is processed exactly once, none reaches the DLQ", holds: lanes.every((l) => l.effects.units === messages && l.effects.duplicates === 0 && l.queues.dlq.size === 0) },
             ],
-            explanation: `${messages} messages arrived at once. The pollers started ${concurrencyAt1s ?? 0} concurrent batches and scaled to ${esm.stats.maxConcurrent}, the mapping's maximumConcurrency, `
-                + `so the downstream never saw more than ${esm.stats.maxConcurrent * settings.batchSize} orders at a time. The queue absorbed the rest: it drained in ${seconds(drainedAt)} s and `
-                + `the oldest message waited ${seconds(maxAgeMs)} s (the stack's age alarm is at ${settings.oldestMessageAgeAlarmSeconds} s: see detection). `
-                + "Raising maximumConcurrency trades that latency for downstream load; reserved concurrency below it would throttle and burn receives instead.",
+            explanation: `${messages} messages arrived at once on each of three queues, one per way the mapping scales. `
+                + (limit === undefined
+                    ? `The stack runs provisioned mode (${modeLabel(main.settings)}): it started ${main.concurrencyAt1s ?? 0} concurrent batches and peaked at ${main.esm.stats.maxConcurrent}, draining in ${seconds(main.drainedAt)} s. `
+                    : `With the stack's maximumConcurrency the pollers started ${main.concurrencyAt1s ?? 0} concurrent batches and scaled to ${main.esm.stats.maxConcurrent}, so the downstream never saw more than ${main.esm.stats.maxConcurrent * settings.batchSize} orders at a time; `
+                        + `the queue absorbed the rest: it drained in ${seconds(main.drainedAt)} s and the oldest message waited ${seconds(main.maxAgeMs)} s (the stack's age alarm is at ${settings.oldestMessageAgeAlarmSeconds} s: see detection). `)
+                + `Without a cap (default mode) the mapping grew from ${INITIAL_CONCURRENCY} by 300 a minute to ${dflt.esm.stats.maxConcurrent} and drained in ${seconds(dflt.drainedAt)} s; `
+                + `provisioned mode (${modeLabel(provisioned.settings)}) had ${provisioned.concurrencyAt1s ?? 0} invocations at once, grew by up to 1,000 a minute to ${provisioned.esm.stats.maxConcurrent} and drained in ${seconds(provisioned.drainedAt)} s, `
+                + `for ${Math.round((provisioned.esm.eventPollerSeconds(end) / 3600) * 1000) / 1000} event poller-hours, the minimum billed even while the queue is empty (the per-poller figures assume PROVISIONED_MODE). `
+                + `maximumConcurrency (${capped.settings.maximumConcurrency}) took ${seconds(capped.drainedAt)} s at ${capped.esm.stats.maxConcurrent} concurrent invocations: the cap trades latency for downstream load; the other two modes trade load (and, provisioned, pollers paid for) for latency. `
+                + "Reserved concurrency below the cap would throttle and burn receives instead.",
         };
     },
 };

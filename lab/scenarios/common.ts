@@ -1,7 +1,7 @@
 // Building blocks the scenarios share: queues wired as the stack wires them, the event source mapping on the
 // pattern's settings, the real handlers with a business step that counts side effects, and the usual gauges.
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { ConsumerSettings, DLQ_RETENTION_SECONDS, recommendedVisibilityTimeout } from "../../patterns/config";
+import { ConsumerSettings, DLQ_RETENTION_SECONDS, PollerSettings, recommendedVisibilityTimeout } from "../../patterns/config";
 import { createHandler as createQueueWorker } from "../../functions/queue-worker";
 import { createHandler as createIdempotentConsumer, KeyStrategy } from "../../functions/idempotent-consumer";
 import { Order, ProcessOrder } from "../../functions/shared/order";
@@ -25,7 +25,7 @@ export interface ConsumerQueues {
 }
 
 /** A source queue and its DLQ as SqsConsumer builds them: visibility from the settings, DLQ retention 14 days. */
-export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; duplicateRate?: number; staleDeleteRate?: number } = {}): ConsumerQueues {
+export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; duplicateRate?: number; staleDeleteRate?: number; alarms?: boolean } = {}): ConsumerQueues {
     const suffix = options.fifo ? ".fifo" : "";
     const fifo = options.fifo ? { contentBasedDeduplication: true } : undefined;
     const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo, cloudwatch: run.cloudwatch });
@@ -40,8 +40,11 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
         random: run.random,
         cloudwatch: run.cloudwatch,
     });
-    run.alarms.sourceQueue(queue.options.name, queue, settings);
-    run.alarms.deadLetterQueue(dlq.options.name, dlq);
+    // A scenario's comparison queue (a configuration beside the stack's) carries no alarms of the stack.
+    if (options.alarms !== false) {
+        run.alarms.sourceQueue(queue.options.name, queue, settings);
+        run.alarms.deadLetterQueue(dlq.options.name, dlq);
+    }
     return { queue, dlq };
 }
 
@@ -62,19 +65,20 @@ export function subscribedQueues(
     return { ...queues, deliveryDlq, subscription };
 }
 
-export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number } = {}): EventSourceMapping {
+export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings & PollerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number; alarms?: boolean } = {}): EventSourceMapping {
     const esm = new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,
         batchSize: settings.batchSize,
         maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
         maximumConcurrency: settings.maximumConcurrency,
+        provisionedPollers: settings.provisionedPollers,
         functionTimeoutSeconds: settings.functionTimeoutSeconds,
         reportBatchItemFailures: options.reportBatchItemFailures ?? true,
         reservedConcurrency: options.reservedConcurrency,
         overheadMs: options.overheadMs ?? 20,
         cloudwatch: run.cloudwatch,
     });
-    run.alarms.function(name, esm);
+    if (options.alarms !== false) run.alarms.function(name, esm);
     return esm;
 }
 

@@ -3,6 +3,7 @@ import { Scenario } from "../scenario";
 import { BURST_BACKPRESSURE, TRANSIENT_OUTAGE } from "./backpressure";
 import { ASYNC_RETRIES, EVENTBRIDGE_TARGET_DLQ } from "./event-routing";
 import { SNS_DELIVERY_FAILURE, SNS_FILTERING } from "./fan-out";
+import { NOISY_TENANT } from "./noisy-tenant";
 import { OVERSIZED_PAYLOADS } from "./oversized-payloads";
 import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
 import { PRODUCER_DUPLICATES } from "./producer-duplicates";
@@ -22,6 +23,7 @@ export const SCENARIOS = [
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
     OVERSIZED_PAYLOADS,
+    NOISY_TENANT,
     // Healthy baselines: no alarm may fire.
     STEADY_QUEUE_WORKER,
     STEADY_FAN_OUT,

@@ -117,6 +117,7 @@ export function simulatedSnsClient(topic: SimTopic): sns.SNSClient {
                 const input = {
                     Message: entry.Message ?? "",
                     MessageAttributes: Object.fromEntries(Object.entries(entry.MessageAttributes ?? {}).map(([k, v]) => [k, { DataType: v.DataType ?? "", StringValue: v.StringValue }])),
+                    ...(entry.MessageGroupId !== undefined ? { MessageGroupId: entry.MessageGroupId } : {}),
                 };
                 const refused = topic.refusal(input);
                 if (refused) Failed.push({ Id: entry.Id, Code: refused.name.replace(/Exception$/, ""), Message: refused.message, SenderFault: true });

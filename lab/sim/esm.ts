@@ -12,6 +12,9 @@
 // - on function errors Lambda "gradually backs off, reducing the amount of concurrency allocated", except when
 //   ReportBatchItemFailures is on: then it "doesn't scale down message polling when function invocations fail".
 // AWS publishes neither the backoff delays nor how far concurrency drops; the lab's assumptions are LAMBDA_BACKOFF.
+// Scaling is one of two exclusive modes (services-sqs-scaling): the default, capped by maximumConcurrency (or by the
+// mapping's own ceiling without it), or provisioned mode (ProvisionedPollerConfig): minimumPollers dedicated event
+// pollers always ready, scaling up to maximumPollers "3 times faster", billed per poller while idle (PROVISIONED_MODE).
 // Lambda refuses a mapping whose function timeout exceeds the queue's visibility timeout (services-sqs-configure), and
 // sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
@@ -46,7 +49,24 @@ export class Environments<H> {
 /** ESM scaling (services-sqs-scaling). */
 export const INITIAL_CONCURRENCY = 5;
 export const SCALE_UP_PER_MINUTE = 300;
-export const MAX_SQS_CONCURRENCY = 1000;
+/** "The maximum number of invokes that an event source mapping can process simultaneously is 1,250" (services-sqs-scaling, read 2026-12-02; 1,000 before). */
+export const MAX_SQS_CONCURRENCY = 1250;
+
+/**
+ * Provisioned mode (services-sqs-scaling; AWS News Blog "AWS Lambda enhances event processing with provisioned mode
+ * for SQS event-source mapping", November 2025): pollers "can auto scale up to 1000 concurrent executions per minute"
+ * and "provide up to 20,000 concurrency" ("3 times faster scaling and up to 16 times higher processing capacity").
+ * `invocationsPerPoller` is an assumption: AWS's stored pages give an event poller "approximately 5 MBps of throughput"
+ * (ProvisionedPollerConfig) but no count of concurrent invocations per SQS poller; 10 is what third-party summaries of
+ * the launch quote. `scaleDownWhenIdle`: AWS does not say how fast pollers return to the minimum; the lab returns them
+ * when the queue is empty and nothing is in flight (the same moment the default mode's scaling restarts).
+ */
+export const PROVISIONED_MODE = { scaleUpPerMinute: 1000, maxConcurrency: 20_000, invocationsPerPoller: 10, scaleDownWhenIdle: true } as const;
+
+export interface ProvisionedPollerConfig {
+    minimumPollers: number;
+    maximumPollers: number;
+}
 
 /**
  * Assumptions (AWS publishes no values): a throttled batch is retried after 1 s, doubling, capped at 30 s, while
@@ -98,7 +118,10 @@ export interface EsmOptions {
     functionName: string;
     batchSize: number;
     maximumBatchingWindowSeconds: number;
-    maximumConcurrency: number;
+    /** The default mode's cap (2–1,000); undefined without one (then MAX_SQS_CONCURRENCY) or in provisioned mode. */
+    maximumConcurrency?: number;
+    /** Provisioned mode: exclusive with maximumConcurrency. */
+    provisionedPollers?: ProvisionedPollerConfig;
     functionTimeoutSeconds: number;
     reportBatchItemFailures: boolean;
     /** The function's reserved concurrency; invocations beyond it are throttled. Undefined: unreserved. */
@@ -124,6 +147,8 @@ export interface EsmStats {
     /** The lowest concurrency the pollers backed off to (undefined: never backed off). */
     lowestBackoff?: number;
     maxConcurrent: number;
+    /** Provisioned mode: the most event pollers the mapping ran at once. */
+    peakPollers?: number;
 }
 
 export class EventSourceMapping {
@@ -137,6 +162,10 @@ export class EventSourceMapping {
     /** After a throttle or a failed invocation: the concurrency the pollers dropped to, and when. */
     private backoff: { to: number; at: number } | undefined;
     private requests = 0;
+    /** Provisioned mode: event poller-milliseconds so far, up to `pollersSince` (the billing meter's running total). */
+    private pollerMs = 0;
+    private pollersSince = 0;
+    private pollersNow = 0;
     readonly stats: EsmStats = {
         invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0, throttleRetries: 0,
         byOutcome: { success: 0, partial: 0, error: 0, timeout: 0, "invalid-response": 0, throttled: 0 },
@@ -151,6 +180,14 @@ export class EventSourceMapping {
         if (options.batchSize > 10 && options.maximumBatchingWindowSeconds < 1) throw new Error(`${options.functionName}: batchSize > 10 needs a batching window of at least 1 s`);
         const refused = checkVisibilityAgainstTimeout(options.functionName, options.functionTimeoutSeconds, queue.options.visibilityTimeoutSeconds);
         if (refused) throw new Error(refused);
+        if (options.provisionedPollers) {
+            const p = options.provisionedPollers;
+            if (options.maximumConcurrency !== undefined) throw new Error(`${options.functionName}: maximum concurrency and provisioned mode are exclusive (services-sqs-scaling)`);
+            if (!(p.minimumPollers >= 2 && p.minimumPollers <= p.maximumPollers)) throw new Error(`${options.functionName}: provisioned pollers need 2 ≤ minimumPollers ≤ maximumPollers`);
+            // Dedicated pollers: the minimum runs (and is billed) from the start, messages or not.
+            this.pollersNow = p.minimumPollers;
+            this.stats.peakPollers = p.minimumPollers;
+        }
         if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
         queue.polled();
         queue.onArrival(() => this.schedulePoll());
@@ -162,11 +199,43 @@ export class EventSourceMapping {
 
     /** Concurrent batches the pollers may have now. */
     get concurrencyLimit(): number {
-        const cap = Math.min(this.options.maximumConcurrency, MAX_SQS_CONCURRENCY);
+        const provisioned = this.options.provisionedPollers;
+        if (provisioned) return this.provisionedLimit(provisioned);
+        const cap = Math.min(this.options.maximumConcurrency ?? MAX_SQS_CONCURRENCY, MAX_SQS_CONCURRENCY);
         if (this.scalingFrom === undefined) return Math.min(cap, INITIAL_CONCURRENCY);
         const grown = INITIAL_CONCURRENCY + Math.floor(((this.clock.now - this.scalingFrom) * SCALE_UP_PER_MINUTE) / 60_000);
         const backedOff = this.backoff ? this.backoff.to + Math.floor(((this.clock.now - this.backoff.at) * SCALE_UP_PER_MINUTE) / 60_000) : Infinity;
         return Math.min(cap, grown, backedOff);
+    }
+
+    /** Provisioned mode: the ready pollers' invocations at once, growing at PROVISIONED_MODE's rate up to maximumPollers' worth. */
+    private provisionedLimit(p: ProvisionedPollerConfig): number {
+        const per = PROVISIONED_MODE.invocationsPerPoller;
+        const floor = p.minimumPollers * per;
+        const cap = Math.min(p.maximumPollers * per, PROVISIONED_MODE.maxConcurrency);
+        const rate = PROVISIONED_MODE.scaleUpPerMinute;
+        const grown = this.scalingFrom === undefined ? floor : floor + Math.floor(((this.clock.now - this.scalingFrom) * rate) / 60_000);
+        const backedOff = this.backoff ? this.backoff.to + Math.floor(((this.clock.now - this.backoff.at) * rate) / 60_000) : Infinity;
+        return Math.min(cap, grown, backedOff);
+    }
+
+    /** Provisioned mode: the event pollers running now (what the invocations in flight need, never below the minimum). */
+    private trackPollers(): void {
+        const p = this.options.provisionedPollers;
+        if (!p) return;
+        const now = this.clock.now;
+        this.pollerMs += (now - this.pollersSince) * this.pollersNow;
+        this.pollersSince = now;
+        // The invocations running plus the batches waiting, within what the pollers may have scaled to by now.
+        const wanted = this.scalingFrom === undefined ? 0 : Math.min(this.concurrencyLimit, this.active + Math.ceil(this.queue.visible / this.options.batchSize));
+        const needed = Math.ceil(wanted / PROVISIONED_MODE.invocationsPerPoller);
+        this.pollersNow = Math.min(p.maximumPollers, Math.max(p.minimumPollers, needed));
+        if (this.pollersNow > (this.stats.peakPollers ?? 0)) this.stats.peakPollers = this.pollersNow;
+    }
+
+    /** Provisioned mode: event poller-seconds billed up to `at` (the minimum runs while idle too); 0 in the default mode. */
+    eventPollerSeconds(at = this.clock.now): number {
+        return (this.pollerMs + (at - this.pollersSince) * this.pollersNow) / 1000;
     }
 
     /**
@@ -211,6 +280,7 @@ export class EventSourceMapping {
             this.windowUntil = undefined;
             this.invoke(batch);
         }
+        if (this.options.provisionedPollers) this.trackPollers();
         const next = this.queue.nextVisibleAt;
         if (next !== undefined && (this.wakeAt === undefined || this.wakeAt <= this.clock.now || next < this.wakeAt)) {
             this.wakeAt = next;

@@ -52,6 +52,11 @@ export interface SubscriptionOptions {
 export interface PublishInput {
     Message: string;
     MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+    /**
+     * On a standard topic, optional: "forwarded only to Amazon SQS standard subscriptions to activate fair queues" and
+     * "not used for, or sent to, any other endpoint types"; the FIFO topic's validation rules apply (SNS API reference, Publish).
+     */
+    MessageGroupId?: string;
 }
 
 /**
@@ -116,10 +121,10 @@ export class SimSubscription {
         const { body, sqsAttributes } = this.options.rawMessageDelivery
             ? { body: input.Message, sqsAttributes: toSqsAttributes(input) }
             : { body: this.envelope(messageId, input, attributes), sqsAttributes: {} };
-        this.attempt(body, sqsAttributes, 0);
+        this.attempt(body, sqsAttributes, 0, input.MessageGroupId);
     }
 
-    private attempt(body: string, attributes: SQSMessageAttributes, n: number): void {
+    private attempt(body: string, attributes: SQSMessageAttributes, n: number, messageGroupId?: string): void {
         // A message the queue refuses is a client-side error: "Messages with more than 10 message attributes directed
         // towards Raw Message Delivery enabled Amazon SQS subscriptions will be discarded as client side errors"
         // ("Amazon SNS message attributes"); a body over the queue's MaximumMessageSize likewise.
@@ -127,7 +132,8 @@ export class SimSubscription {
         const result = refused ? "client-error" : this.options.deliver?.() ?? "ok";
         if (result === "ok") {
             this.retrying.delete(body);
-            this.options.queue.send(body, { attributes });
+            // The topic's standard subscription queue receives the tenant key as its MessageGroupId: a fair queue.
+            this.options.queue.send(body, messageGroupId === undefined ? { attributes } : { attributes, messageGroupId });
             this.counts.delivered++;
             this.topic.metrics?.send("NumberOfNotificationsDelivered", this.clock.now);
             return;
@@ -154,7 +160,7 @@ export class SimSubscription {
         }
         this.retrying.add(body);
         this.counts.retries++;
-        this.clock.after(delay, () => this.attempt(body, attributes, n + 1));
+        this.clock.after(delay, () => this.attempt(body, attributes, n + 1, messageGroupId));
     }
 
     private random(): number {
@@ -234,6 +240,10 @@ export class SimTopic {
             if (name.length === 0 || !a.StringValue) return new ServiceRefusal("InvalidParameterValueException", `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${a.DataType}'.`);
         }
         if (messageSize(input.Message, input.MessageAttributes) > this.maximumMessageSize) return new ServiceRefusal("InvalidParameterException", "Invalid parameter: Message too long");
+        // MessageGroupId "can contain up to 128 alphanumeric characters (a-z, A-Z, 0-9) and punctuation" (Publish).
+        if (input.MessageGroupId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(input.MessageGroupId)) {
+            return new ServiceRefusal("InvalidParameterException", "Invalid parameter: MessageGroupId");
+        }
         return undefined;
     }
 

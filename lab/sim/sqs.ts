@@ -4,6 +4,8 @@
 // (a standard DLQ keeps the original enqueue time); retention deletes old messages; standard queues deliver at
 // least once (optional duplicate deliveries); FIFO queues deliver a message group in order, lock the group while
 // a message of it is in flight, and drop a send whose deduplication ID was seen in the last 5 minutes.
+// A standard queue whose messages carry a MessageGroupId is a fair queue ("How Amazon SQS fair queues work", FairQueue
+// below): a tenant with a disproportionate share of the in-flight messages is noisy, and receives prefer the others.
 // It sends its CloudWatch metrics as SQS does (QueueMetrics, below): gauges once a minute, only while the queue is
 // active, and resumed late when an idle queue becomes active again.
 import * as crypto from "crypto";
@@ -35,6 +37,18 @@ export const SQS_INACTIVE_AFTER_MS = 6 * 3600 * 1000;
  * hours, as a healthy stack's DLQs are: their first message is seen by CloudWatch 15 minutes after it arrives.
  */
 export const SQS_METRICS_RESUME_DELAY_MS = 15 * 60 * 1000;
+/**
+ * Fair queues ("How Amazon SQS fair queues work", SQS developer guide, read 2026-12-02 in its zh_cn translation, whose
+ * English copy the search store truncates): a tenant (MessageGroupId) is noisy when it holds "more than 10 %" of the
+ * queue's in-flight messages "and at least 30" of its own in flight; it stops being noisy when its backlog is used up or
+ * it sent nothing for 5 consecutive minutes. The guide's second measure (a share of "recent" processing time above 10 %)
+ * names no window: not modelled. `comparableWhenAtMostQuietMax` is an assumption: SQS keeps prioritising "until the
+ * noisy neighbour's concurrency share and processing time share fall to levels comparable to quiet tenants"; the lab
+ * calls that its in-flight count falling to the largest quiet tenant's.
+ */
+export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs: 5 * 60 * 1000, comparableWhenAtMostQuietMax: true } as const;
+/** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
+const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const EMPTY: SQSMessageAttributes = Object.freeze({});
 const NO_ATTRIBUTES = {};
 const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
@@ -125,6 +139,62 @@ class Deque<T> {
     }
 }
 
+/**
+ * A standard queue's fair-queue state, made at its first message with a MessageGroupId: per tenant its messages here,
+ * in flight and waiting behind the quiet tenants', and which tenants are noisy now. Each message without a group is a
+ * tenant of its own ("Each message without a MessageGroupId is treated as belonging to its own distinct tenant"): never
+ * 30 in flight, never noisy, so it is not tracked.
+ */
+class FairQueue {
+    readonly live = new Map<string, number>();
+    readonly inFlight = new Map<string, number>();
+    readonly lastSentAt = new Map<string, number>();
+    /** Tenants with at least FAIR_QUEUE.noisyMinInFlight in flight: the only ones that can be noisy. */
+    readonly heavy = new Set<string>();
+    readonly noisy = new Set<string>();
+    /** Noisy tenants' visible messages, set aside while quiet tenants' are served (still READY, still counted visible). */
+    readonly deferred = new Map<string, Deque<SimMessage>>();
+    /** Every tenant that was ever noisy, and the most at once (for the run's findings). */
+    readonly everNoisy = new Set<string>();
+    peakNoisy = 0;
+
+    add(map: Map<string, number>, group: string, n: number): number {
+        const v = (map.get(group) ?? 0) + n;
+        if (v === 0) map.delete(group);
+        else map.set(group, v);
+        return v;
+    }
+
+    flight(group: string, n: number): void {
+        const v = this.add(this.inFlight, group, n);
+        if (v >= FAIR_QUEUE.noisyMinInFlight) this.heavy.add(group);
+        else this.heavy.delete(group);
+    }
+
+    /** Detection and its end, at a receive: `total` is every message in flight in the queue. */
+    evaluate(now: number, total: number): void {
+        for (const g of this.heavy) if ((this.inFlight.get(g) ?? 0) > FAIR_QUEUE.noisyShare * total) this.noisy.add(g);
+        if (this.noisy.size === 0) return;
+        let quietMax = 0;
+        for (const [g, n] of this.inFlight) if (!this.noisy.has(g) && n > quietMax) quietMax = n;
+        for (const g of this.noisy) {
+            const inFlight = this.inFlight.get(g) ?? 0;
+            const backlog = (this.live.get(g) ?? 0) - inFlight;
+            const quiet = now - (this.lastSentAt.get(g) ?? -Infinity) >= FAIR_QUEUE.quietAfterMs;
+            const comparable = inFlight <= quietMax && !this.heavy.has(g);
+            if (backlog <= 0 || quiet || comparable) this.noisy.delete(g);
+        }
+        for (const g of this.noisy) this.everNoisy.add(g);
+        if (this.noisy.size > this.peakNoisy) this.peakNoisy = this.noisy.size;
+    }
+
+    defer(m: SimMessage): void {
+        let d = this.deferred.get(m.groupId!);
+        if (!d) this.deferred.set(m.groupId!, (d = new Deque<SimMessage>()));
+        d.push(m);
+    }
+}
+
 export class SimQueue {
     readonly arn: string;
     readonly url: string;
@@ -152,6 +222,8 @@ export class SimQueue {
     private sequence = 0;
     private listeners: (() => void)[] = [];
     private readonly metrics: QueueMetrics | undefined;
+    /** Set at the first message with a MessageGroupId on a standard queue: then it is a fair queue. */
+    private fair: FairQueue | undefined;
 
     constructor(private readonly clock: VirtualClock, readonly options: SimQueueOptions) {
         this.fifo = options.fifo !== undefined;
@@ -198,6 +270,9 @@ export class SimQueue {
         const refused = this.refusal(body, options.attributes);
         if (refused) throw refused;
         let deduplicationId: string | undefined;
+        if (options.messageGroupId !== undefined && !GROUP_ID.test(options.messageGroupId)) {
+            throw new Error(`SendMessage to ${this.options.name}: MessageGroupId ${JSON.stringify(options.messageGroupId)} is not 1–128 alphanumeric or punctuation characters`);
+        }
         if (this.fifo) {
             if (!options.messageGroupId) throw new Error(`SendMessage to ${this.options.name}: MessageGroupId is required for FIFO queues`);
             deduplicationId = options.messageDeduplicationId
@@ -218,9 +293,11 @@ export class SimQueue {
         this.enqueue({
             messageId, body, attributes: options.attributes ?? EMPTY, sentAt: now, arrivedAt: now, firstReceivedAt: 0, receiveCount: 0,
             visibleAt: now, generation: 0, receipt: undefined, state: READY,
-            groupId: this.fifo ? options.messageGroupId : undefined, deduplicationId,
+            // A standard queue's MessageGroupId makes it a fair queue's tenant.
+            groupId: options.messageGroupId, deduplicationId,
             sequenceNumber: this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
         });
+        if (!this.fifo && options.messageGroupId !== undefined) this.fair!.lastSentAt.set(options.messageGroupId, this.clock.now);
         return messageId;
     }
 
@@ -340,7 +417,7 @@ export class SimQueue {
 
     /** The record Lambda's event source mapping puts in the event for a received message. */
     record(m: SimMessage): SQSRecord {
-        return new LabSqsRecord(m, this.arn) as unknown as SQSRecord;
+        return new LabSqsRecord(m, this.arn, this.fifo) as unknown as SQSRecord;
     }
 
     private get retentionMs(): number {
@@ -372,6 +449,10 @@ export class SimQueue {
         } else {
             this.ready.push(m);
             this.readyCount++;
+            if (m.groupId !== undefined) {
+                this.fair ??= this.startFair();
+                this.fair.add(this.fair.live, m.groupId, 1);
+            }
         }
         if (this.metrics) this.metrics.visibleNow(this.fifo ? this.visible : this.readyCount);
         for (const listener of this.listeners) listener();
@@ -387,7 +468,9 @@ export class SimQueue {
             this.readyCount--;
         } else if (m.state === HIDDEN) {
             this.hiddenCount--;
+            if (this.fair && m.groupId !== undefined) this.fair.flight(m.groupId, -1);
         }
+        if (this.fair && m.groupId !== undefined && m.state !== GONE) this.fair.add(this.fair.live, m.groupId, -1);
         m.state = GONE;
         this.liveCount--;
         this.idIndex?.delete(m.messageId);
@@ -429,6 +512,7 @@ export class SimQueue {
             this.hiddenCount--;
             this.readyCount++;
             this.ready.push(m);
+            if (this.fair && m.groupId !== undefined) this.fair.flight(m.groupId, -1);
             promoted = true;
         }
         if (promoted) this.metrics?.visibleNow(this.readyCount);
@@ -490,21 +574,70 @@ export class SimQueue {
             this.counts.duplicatesDelivered++;
             out.push(m);
         }
-        const rate = this.options.duplicateRate ?? 0;
+        const fair = this.fair;
+        if (fair) {
+            fair.evaluate(this.clock.now, this.hiddenCount);
+            this.metrics?.noisyNow(fair.noisy.size);
+            // A tenant no longer noisy gets its set-aside messages first: they are its oldest.
+            for (const [g, d] of fair.deferred) {
+                if (fair.noisy.has(g)) continue;
+                while (out.length < max && d.length > 0) this.take(d.shift()!, out);
+                if (d.length === 0) fair.deferred.delete(g);
+            }
+        }
         while (out.length < max) {
             const m = this.ready.shift();
             if (m === undefined) break;
-            if (m.state !== READY) continue; // deleted while visible: a late delete with the latest receipt
-            if (this.disposed(m)) continue;
-            this.readyCount--;
-            this.deliver(m);
-            m.state = HIDDEN;
-            this.hiddenCount++;
-            this.hidden.push(m);
-            out.push(m);
-            if (rate > 0 && this.options.random!() < rate) this.duplicates.push(m);
+            // "Whenever quiet tenant messages are available", consumers get those: a noisy tenant's wait aside.
+            if (fair && m.groupId !== undefined && fair.noisy.has(m.groupId) && m.state === READY) {
+                fair.defer(m);
+                continue;
+            }
+            this.take(m, out);
         }
+        if (fair && out.length < max && fair.deferred.size > 0) {
+            // No quiet message waits: the noisy tenants' messages go as usual, the one with the fewest in flight first.
+            const noisy = [...fair.deferred.keys()].sort((a, b) => (fair.inFlight.get(a) ?? 0) - (fair.inFlight.get(b) ?? 0));
+            for (const g of noisy) {
+                const d = fair.deferred.get(g)!;
+                while (out.length < max && d.length > 0) this.take(d.shift()!, out);
+                if (d.length === 0) fair.deferred.delete(g);
+            }
+        }
+        // A noisy tenant whose last waiting messages this receive took is quiet again ("backlog used up").
+        if (fair && fair.noisy.size > 0) fair.evaluate(this.clock.now, this.hiddenCount);
         return out;
+    }
+
+    /** Hands a visible message to this receive (unless it left the queue meanwhile, or SQS disposes of it now). */
+    private take(m: SimMessage, out: SimMessage[]): void {
+        if (m.state !== READY) return; // deleted while visible: a late delete with the latest receipt
+        if (this.disposed(m)) return;
+        this.readyCount--;
+        this.deliver(m);
+        m.state = HIDDEN;
+        this.hiddenCount++;
+        this.hidden.push(m);
+        if (this.fair && m.groupId !== undefined) this.fair.flight(m.groupId, 1);
+        out.push(m);
+        const rate = this.options.duplicateRate ?? 0;
+        if (rate > 0 && this.options.random!() < rate) this.duplicates.push(m);
+    }
+
+    private startFair(): FairQueue {
+        // Read at each minute boundary: a tenant quiet for 5 minutes stops being noisy even while nobody receives.
+        this.metrics?.fairQueue(() => {
+            this.promote();
+            this.fair!.evaluate(this.clock.now, this.hiddenCount);
+            return this.fair!.noisy.size;
+        });
+        return new FairQueue();
+    }
+
+    /** Fair queues: tenants noisy now, every tenant that was noisy in the run, and the most noisy at once (undefined: not a fair queue). */
+    get noisyGroups(): { now: string[]; ever: string[]; peak: number } | undefined {
+        const f = this.fair;
+        return f && { now: [...f.noisy], ever: [...f.everNoisy].sort(), peak: f.peakNoisy };
     }
 
     private inFlightFifo(): number {
@@ -568,7 +701,7 @@ class LabSqsRecord {
     eventSourceARN: string;
     awsRegion: string;
 
-    constructor(m: SimMessage, arn: string) {
+    constructor(m: SimMessage, arn: string, fifo: boolean) {
         this.body = m.body;
         this.messageId = m.messageId;
         this.receiptHandle = m.receipt!;
@@ -579,13 +712,22 @@ class LabSqsRecord {
                 SenderId: SENDER_ID,
                 ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
             }
-            : {
-                ApproximateReceiveCount: countText(m.receiveCount),
-                SentTimestamp: sentStamp.text(m.sentAt),
-                SenderId: SENDER_ID,
-                ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
-                MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
-            } as SQSRecord["attributes"];
+            : fifo
+                ? {
+                    ApproximateReceiveCount: countText(m.receiveCount),
+                    SentTimestamp: sentStamp.text(m.sentAt),
+                    SenderId: SENDER_ID,
+                    ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
+                    MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
+                } as SQSRecord["attributes"]
+                // A fair queue's message: its tenant, and none of FIFO's attributes.
+                : {
+                    ApproximateReceiveCount: countText(m.receiveCount),
+                    SentTimestamp: sentStamp.text(m.sentAt),
+                    SenderId: SENDER_ID,
+                    ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
+                    MessageGroupId: m.groupId,
+                } as SQSRecord["attributes"];
         this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
         this.eventSource = "aws:sqs";
         this.eventSourceARN = arn;
@@ -632,10 +774,12 @@ class QueueMetrics {
     /** Metrics sent from now on arrive no earlier than this (an idle queue was just activated). */
     private resumeAt = 0;
     private visibleMax = 0;
+    /** Fair queues: ApproximateNumberOfNoisyGroups, from the queue's first message with a MessageGroupId. */
+    private noisy: { series: MetricSeries; now: () => number; max: number } | undefined;
     /** The age (ms) of each counted message at the moment it stopped counting this minute: the minute's peaks. */
     private ageMax = -1;
 
-    constructor(cloudwatch: CloudWatch, private readonly queue: SimQueue, private readonly clock: VirtualClock) {
+    constructor(private readonly cloudwatch: CloudWatch, private readonly queue: SimQueue, private readonly clock: VirtualClock) {
         const dims = { QueueName: queue.options.name };
         const metric = (name: string) => cloudwatch.metric("AWS/SQS", name, dims);
         this.series = {
@@ -668,6 +812,20 @@ class QueueMetrics {
         if (visible > this.visibleMax) this.visibleMax = visible;
     }
 
+    /**
+     * The queue became a fair queue: from now on it sends ApproximateNumberOfNoisyGroups ("Available CloudWatch metrics
+     * for Amazon SQS": "the number of message groups that are considered noisy in a fair queue", reported while the
+     * queue is active), the largest count of the minute. AWS reports it for every active queue; the lab starts at the
+     * first grouped message, so the metric of a queue without tenants stays absent instead of 0 (no alarm reads a difference).
+     */
+    fairQueue(now: () => number): void {
+        this.noisy = { series: this.cloudwatch.metric("AWS/SQS", "ApproximateNumberOfNoisyGroups", { QueueName: this.queue.options.name }), now, max: 0 };
+    }
+
+    noisyNow(n: number): void {
+        if (this.noisy && n > this.noisy.max) this.noisy.max = n;
+    }
+
     ageEnded(ageMs: number): void {
         if (ageMs > this.ageMax) this.ageMax = ageMs;
     }
@@ -681,7 +839,9 @@ class QueueMetrics {
             this.series.visible.put(Math.max(this.visibleMax, visible), start, end, this.resumeAt);
             const age = Math.max(this.ageMax, oldestArrivedAt === undefined ? -1 : end - oldestArrivedAt);
             if (age >= 0) this.series.age.put(Math.floor(age / 1000), start, end, this.resumeAt);
+            if (this.noisy) this.noisy.series.put(Math.max(this.noisy.max, this.noisy.now()), start, end, this.resumeAt);
         }
+        if (this.noisy) this.noisy.max = this.noisy.now();
         this.visibleMax = visible;
         this.ageMax = -1;
     }

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConsumerSettings } from "../config";
+import { QueueWorkerSettings } from "../config";
 import { SqsConsumer } from "../shared/sqs-consumer";
 
 export interface QueueWorkerArgs {
-    settings: ConsumerSettings;
+    settings: QueueWorkerSettings;
     logRetentionDays: number;
     alarmTopicArn: pulumi.Input<string>;
 }

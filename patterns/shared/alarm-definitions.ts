@@ -80,6 +80,19 @@ export function oldestMessageAge(thresholdSeconds: number): MetricAlarmDefinitio
     };
 }
 
+/**
+ * A tenant of a fair queue is noisy: ApproximateNumberOfNoisyGroups above 0 ("Available CloudWatch metrics for Amazon
+ * SQS") in 2 of the last 3 minutes. SQS is holding that tenant's messages back for the others ("How Amazon SQS fair
+ * queues work"): its own messages wait longer while the rest keep their dwell time; a burst of a minute does not page.
+ */
+export const NOISY_GROUPS: MetricAlarmDefinition = {
+    ...base, suffix: "noisy-groups", namespace: "AWS/SQS", metricName: "ApproximateNumberOfNoisyGroups", statistic: "Maximum",
+    evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 0,
+    // notBreaching: SQS reports the metric only while the queue is active; an idle queue has no noisy tenant.
+    treatMissingData: "notBreaching",
+    description: (subject) => `A tenant (MessageGroupId) of ${subject} is noisy: SQS fair queues deliver the other tenants' messages first; find the tenant in the consumer's logs (its messages carry MessageGroupId) and throttle or isolate it.`,
+};
+
 /** A function invocation failed (a thrown error or a timeout, not a partial batch failure). 1 of 1 minute: every failure counts. */
 export const FUNCTION_ERRORS: MetricAlarmDefinition = {
     ...base, suffix: "errors", namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", threshold: 0,

@@ -43,8 +43,11 @@ const lazyBuiltins: esbuild.Plugin = {
     },
 };
 
-/** Bundled in front of every handler: stack traces mapped to the TypeScript sources on demand (no --enable-source-maps). */
-const SOURCE_MAPPED_STACKS = path.join(__dirname, "source-mapped-stacks.ts");
+/**
+ * Bundled in front of every handler: stack traces mapped to the TypeScript sources on demand (no --enable-source-maps).
+ * Handler code, so it lives with the handlers (functions/ never imports patterns/).
+ */
+const SOURCE_MAPPED_STACKS = path.join(FUNCTIONS_DIR, "shared", "source-mapped-stacks.ts");
 
 /** Resolves the entry `handler-entry:<file>` to a module that installs SOURCE_MAPPED_STACKS first, then re-exports the handler. */
 const handlerEntry: esbuild.Plugin = {
@@ -186,6 +189,8 @@ export interface Bundle {
     coldStartBytes: number;
     /** Bytes of JavaScript in the bundle, chunks loaded on demand included. */
     totalBytes: number;
+    /** The source files bundled (absolute paths), libraries' included. */
+    sources: string[];
 }
 
 /** The entry's size plus every chunk reachable from it through static imports (dynamic ones load on demand). */
@@ -214,25 +219,76 @@ function writeIfChanged(file: string, contents: Uint8Array): void {
 
 /**
  * What a bundle was built from, kept beside its folder (not in it: the folder is the archive): esbuild's version and
- * options and this module's code, and the SHA-256 of every input esbuild read and every file written.
+ * options and this module's code, the SHA-256 of every input esbuild read and every file written, and of the config
+ * files that decide how esbuild reads the inputs.
  */
 interface BuildRecord {
     key: string;
     inputs: Record<string, string>;
+    /** Every tsconfig.json, jsconfig.json and package.json esbuild may read for the inputs: SHA-256, or null if absent. */
+    configs: Record<string, string | null>;
     outputs: Record<string, string>;
     coldStartBytes: number;
     totalBytes: number;
 }
 
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+const sha256OrNull = (file: string) => (fs.existsSync(file) ? sha256(file) : null);
+
+/** The files esbuild looks for in each folder of a source and every folder above it (absent ones count: adding one changes the build). */
+const CONFIG_FILES = ["tsconfig.json", "jsconfig.json", "package.json"];
+
+/** A tsconfig's `extends` targets that exist, resolved as TypeScript does (a path, or a package's file). */
+function extendedConfigs(tsconfig: string): string[] {
+    let extended: unknown;
+    try {
+        // tsconfig is JSON with comments and trailing commas; a file this cannot read extends nothing here.
+        const text = fs.readFileSync(tsconfig, "utf8").replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_comment, str) => str ?? "").replace(/,(\s*[}\]])/g, "$1");
+        extended = JSON.parse(text).extends;
+    } catch {
+        return [];
+    }
+    const dir = path.dirname(tsconfig);
+    return (Array.isArray(extended) ? extended : [extended]).filter((e): e is string => typeof e === "string").flatMap((e) => {
+        try {
+            return [/^\.{0,2}[\\/]/.test(e) || path.isAbsolute(e) ? path.resolve(dir, /\.json$/.test(e) ? e : `${e}.json`) : require.resolve(e, { paths: [dir] })];
+        } catch {
+            return [];
+        }
+    });
+}
+
+/**
+ * The config files esbuild may read for `sources`: tsconfig.json and jsconfig.json (compiler options, paths, JSX,
+ * decorators) and package.json (type, exports, imports, main fields, sideEffects) in every folder from each source
+ * up to the root, and the tsconfigs they extend. esbuild's metafile lists none of them, so the record names each.
+ */
+function configInputs(sources: string[]): Record<string, string | null> {
+    const dirs = new Set<string>();
+    for (const source of sources) {
+        for (let dir = path.dirname(source); !dirs.has(dir); dir = path.dirname(dir)) {
+            dirs.add(dir);
+            if (path.dirname(dir) === dir) break;
+        }
+    }
+    const configs: Record<string, string | null> = {};
+    const add = (file: string) => {
+        if (file in configs) return;
+        configs[file] = sha256OrNull(file);
+        if (configs[file] !== null && path.basename(file) !== "package.json") extendedConfigs(file).forEach(add);
+    };
+    for (const dir of [...dirs].sort()) for (const name of CONFIG_FILES) add(path.join(dir, name));
+    return configs;
+}
 const recordFile = (dir: string) => `${dir}.build.json`;
 // This module's own code is in the key too: it rewrites what esbuild writes (the source maps).
 const buildKey = (entry: string, dir: string) => crypto.createHash("sha256").update(JSON.stringify({ esbuild: esbuild.version, options: bundleOptions(entry, dir), bundler: sha256(__filename) })).digest("hex");
 
 /**
- * The bundle in `dir` if it is what esbuild would build now: same esbuild and options, every input and output file
- * byte for byte as recorded, nothing else in the folder. Content, not timestamps: npm gives every installed file
- * the same mtime. Hashing a handler's ~850 inputs takes milliseconds; bundling takes a second of two cores.
+ * The bundle in `dir` if it is what esbuild would build now: same esbuild and options, every input, config and output
+ * file byte for byte as recorded (a config file absent then is absent now), nothing else in the folder. Content, not
+ * timestamps: npm gives every installed file the same mtime. Checking a handler's ~700 inputs and ~650 config paths
+ * (the queue worker's) takes about 80 ms here; bundling takes a second of two cores.
  */
 function reusableBundle(entry: string, dir: string): Bundle | undefined {
     try {
@@ -240,7 +296,8 @@ function reusableBundle(entry: string, dir: string): Bundle | undefined {
         if (record.key !== buildKey(entry, dir)) return undefined;
         if (fs.readdirSync(dir).sort().join("\n") !== Object.keys(record.outputs).map((f) => path.basename(f)).sort().join("\n")) return undefined;
         for (const [file, digest] of [...Object.entries(record.inputs), ...Object.entries(record.outputs)]) if (sha256(file) !== digest) return undefined;
-        return { dir, coldStartBytes: record.coldStartBytes, totalBytes: record.totalBytes };
+        for (const [file, digest] of Object.entries(record.configs)) if (sha256OrNull(file) !== digest) return undefined;
+        return { dir, coldStartBytes: record.coldStartBytes, totalBytes: record.totalBytes, sources: Object.keys(record.inputs) };
     } catch {
         return undefined; // no record, or a file it names is gone: build
     }
@@ -269,17 +326,19 @@ export async function bundleEntry(entry: string, dir: string, options: { reuse?:
     const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".mjs"));
     // Dynamically imported modules are entry points too: the handler's is the one written as index.mjs.
     const entryOutput = outputs.find((f) => path.basename(f) === HANDLER_FILE)!;
+    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
+    // ("namespace:path") are this module's code, which the key covers.
+    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
     const bundle = {
         dir,
         coldStartBytes: coldStartBytes(result.metafile, entryOutput),
         totalBytes: outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0),
+        sources: files,
     };
-    // The metafile's file inputs are relative to the working directory esbuild ran in; a plugin's virtual modules
-    // ("namespace:path") are this module's code, which the key covers.
-    const files = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z][\w-]*:/.test(f)).map((f) => path.resolve(f));
     const record: BuildRecord = {
         key: buildKey(entry, dir),
         inputs: Object.fromEntries(files.map((f) => [f, sha256(f)])),
+        configs: configInputs([entry, ...files]),
         outputs: Object.fromEntries(result.outputFiles.map((f) => [f.path, sha256(f.path)])),
         coldStartBytes: bundle.coldStartBytes,
         totalBytes: bundle.totalBytes,

@@ -1,9 +1,17 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DLQ_RETENTION_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS } from "../config";
-import { DLQ_DEPTH, oldestMessageAge } from "./alarm-definitions";
+import { DLQ_DEPTH, NOISY_GROUPS, oldestMessageAge } from "./alarm-definitions";
 import { alarmOn } from "./alarms";
 import { allowServiceFromSource, denyInsecureTransport } from "./iam";
+
+/**
+ * MaximumMessageSize of every queue: SQS's maximum and own default since August 2025, 1,048,576 bytes (CreateQueue:
+ * "An integer from 1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB). Default: 1,048,576 bytes"). Set explicitly: the
+ * AWS provider still documents 262,144, the old default. The handlers' DLQ hand-off and the lab assume the same value
+ * (functions/shared/aws-limits.ts SQS_MAX_MESSAGE_BYTES; a test pins the two together).
+ */
+export const QUEUE_MAX_MESSAGE_SIZE = 1_048_576;
 
 /** Lets an AWS service (SNS, EventBridge) send to the queue on behalf of one source ARN only. */
 export interface ServiceSender {
@@ -41,6 +49,7 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
         const child = { parent: this };
         this.queue = new aws.sqs.Queue(name, {
             messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+            maxMessageSize: QUEUE_MAX_MESSAGE_SIZE,
             sqsManagedSseEnabled: true,
             ...(args.fifo ? { fifoQueue: true } : {}), // Pulumi auto-names it with the required ".fifo" suffix
         }, child);
@@ -85,6 +94,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     readonly queuePolicy: aws.sqs.QueuePolicy;
     readonly redriveAllowPolicy: aws.sqs.RedriveAllowPolicy;
     readonly oldestMessageAlarm: aws.cloudwatch.MetricAlarm;
+    /** A standard queue's producers set a tenant key as MessageGroupId (a fair queue): an alarm while a tenant is noisy. */
+    readonly noisyGroupsAlarm?: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("serverless-patterns-lab:shared:QueueWithDlq", name, {}, opts);
@@ -113,6 +124,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         this.queue = new aws.sqs.Queue(name, {
             visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
             messageRetentionSeconds: retention,
+            maxMessageSize: QUEUE_MAX_MESSAGE_SIZE,
             sqsManagedSseEnabled: true,
             redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount }),
             ...(args.fifo ? { fifoQueue: true, contentBasedDeduplication: true } : {}),
@@ -127,6 +139,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         this.queuePolicy = queuePolicy(`${name}-policy`, this.queue, args.senders ?? [], child);
 
         this.oldestMessageAlarm = alarmOn(name, oldestMessageAge(args.oldestMessageAgeAlarmSeconds ?? 300), { queue: this.queue }, args.alarmTopicArn, child);
+        // Fair queues are standard queues: a FIFO queue's groups are ordered, never noisy.
+        if (!args.fifo) this.noisyGroupsAlarm = alarmOn(name, NOISY_GROUPS, { queue: this.queue }, args.alarmTopicArn, child);
 
         this.registerOutputs({
             queueUrl: this.queue.url,

@@ -1,6 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsumerSettings, recommendedVisibilityTimeout } from "../config";
+import { ConsumerSettings, PollerSettings, recommendedVisibilityTimeout } from "../config";
 import { RECORDS_RETRIED } from "./alarm-definitions";
 import { alarmOn } from "./alarms";
 import { showRecordMetrics } from "./dashboard";
@@ -12,7 +12,7 @@ export interface SqsConsumerArgs {
     /** Folder under functions/ holding the handler. */
     handler: string;
     description: string;
-    settings: ConsumerSettings;
+    settings: ConsumerSettings & PollerSettings;
     logRetentionDays: number;
     alarmTopicArn: pulumi.Input<string>;
     /** Permissions the handler needs beyond consuming its queue. */
@@ -48,6 +48,9 @@ export class SqsConsumer extends pulumi.ComponentResource {
         }
         if (s.batchSize > 10 && s.maximumBatchingWindowSeconds < 1) {
             throw new Error(`${name}: batchSize ${s.batchSize} > 10 needs maximumBatchingWindowSeconds ≥ 1`);
+        }
+        if (s.provisionedPollers && s.maximumConcurrency !== undefined) {
+            throw new Error(`${name}: maximumConcurrency and provisionedPollers are exclusive (Lambda, services-sqs-scaling)`);
         }
         if (args.fifo && (s.batchSize > 10 || s.maximumBatchingWindowSeconds !== 0)) {
             throw new Error(`${name}: a FIFO queue's event source mapping takes batchSize ≤ 10 and no batching window`);
@@ -92,7 +95,11 @@ export class SqsConsumer extends pulumi.ComponentResource {
             // Not supported for FIFO queues (Lambda parameters for SQS event source mappings).
             maximumBatchingWindowInSeconds: args.fifo ? undefined : s.maximumBatchingWindowSeconds,
             functionResponseTypes: ["ReportBatchItemFailures"],
-            scalingConfig: { maximumConcurrency: s.maximumConcurrency },
+            // One or the other: maximum concurrency caps the default scaling; provisioned mode keeps minimumPollers
+            // dedicated pollers running (billed while idle) and scales up to maximumPollers (services-sqs-scaling).
+            ...(s.provisionedPollers
+                ? { provisionedPollerConfig: { minimumPollers: s.provisionedPollers.minimumPollers, maximumPollers: s.provisionedPollers.maximumPollers } }
+                : { scalingConfig: { maximumConcurrency: s.maximumConcurrency } }),
         }, { parent: this, dependsOn: [this.function.rolePolicy] }); // the mapping checks the role can receive
 
         this.registerOutputs({});
