@@ -28,12 +28,13 @@ export interface LabBench {
 export async function simulate(messages: number): Promise<LabBench> {
     const lab = new LabRun(1, 3600 * 24);
     const settings = { ...CONSUMER_DEFAULTS };
-    const dlq = new SimQueue(lab.clock, { name: "bench-dlq", visibilityTimeoutSeconds: 30 });
+    // The run's bill on, as every scenario has it: the meters are part of the hot path.
+    const dlq = new SimQueue(lab.clock, { name: "bench-dlq", visibilityTimeoutSeconds: 30, billing: lab.billing });
     const queue = new SimQueue(lab.clock, {
-        name: "bench", visibilityTimeoutSeconds: recommendedVisibilityTimeout(settings), redrive: { deadLetter: dlq, maxReceiveCount: settings.maxReceiveCount },
+        name: "bench", visibilityTimeoutSeconds: recommendedVisibilityTimeout(settings), redrive: { deadLetter: dlq, maxReceiveCount: settings.maxReceiveCount }, billing: lab.billing,
     });
     const esm = new EventSourceMapping(lab.clock, queue, () => async () => ({ batchItemFailures: [] }), {
-        functionName: "bench", batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 10, functionTimeoutSeconds: 30, reportBatchItemFailures: true, overheadMs: 20,
+        functionName: "bench", batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 10, functionTimeoutSeconds: 30, reportBatchItemFailures: true, overheadMs: 20, billing: lab.billing,
     });
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();

@@ -51,7 +51,7 @@ const FONT = "Helvetica, Arial, sans-serif";
 // ---- One meaning, one look ------------------------------------------------------------------------------------
 
 /** What a series counts, as far as its look goes. */
-export type SeriesKind = "waiting" | "in flight" | "retrying" | "failed" | "done" | "side effects" | "concurrency" | "time" | "alarm" | "other";
+export type SeriesKind = "waiting" | "in flight" | "retrying" | "failed" | "done" | "side effects" | "concurrency" | "time" | "alarm" | "cost" | "batching" | "other";
 
 export interface Look {
     colour: string;
@@ -81,11 +81,14 @@ export const LOOKS: Record<SeriesKind, { meaning: string; colours: string[]; das
     concurrency: { meaning: "concurrent invocations", colours: ["#9c755f", "#5a3f30", "#d4b9a8", "#7a4a2a"], dashes: OTHER_DASHES },
     time: { meaning: "ages and durations", colours: ["#b6992d", "#6b5a1a", "#e6d28a", "#8c7a00"], dashes: OTHER_DASHES },
     alarm: { meaning: "the stack's alarms", colours: ["#6b0f0f"], dashes: [[8, 3, 2, 3]] },
+    cost: { meaning: "what it would cost on AWS", colours: ["#17becf", "#0b6570", "#8ee3ec", "#0097a7"], dashes: OTHER_DASHES },
+    batching: { meaning: "records per invocation (batch fill)", colours: ["#7f7fbf", "#3f3f7a", "#c3c3ec", "#5c5cd6"], dashes: OTHER_DASHES },
     other: { meaning: "anything else", colours: ["#79706e", "#3d3837", "#bab0ac", "#5f5a58"], dashes: OTHER_DASHES },
 };
 
 /** First match wins: the failure words come before the words a failure's name shares with other kinds. */
 const KIND_RULES: [SeriesKind, RegExp][] = [
+    ["cost", /\bcost\b|\$/i],
     ["alarm", /\balarm|\bdetect/i],
     ["side effects", /duplicate|side effect|conflict|deduplicated|\bagain\b/i],
     ["failed", /DLQ|dead-letter|on-failure|dropped|fail|error|crash/i],
@@ -93,6 +96,7 @@ const KIND_RULES: [SeriesKind, RegExp][] = [
     ["waiting", /queue depth|backlog|\bvisible\b/i],
     ["in flight", /in flight|in progress/i],
     ["concurrency", /concurren/i],
+    ["batching", /records per invocation/i],
     ["done", /processed|succeeded|delivered|received|matched/i],
     ["time", /\bage\b|seconds|\((s|h|min)\)|hours|minutes|drain|timeout|\btime\b/i],
 ];

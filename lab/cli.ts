@@ -7,6 +7,8 @@ import * as path from "path";
 import { ToggleKey } from "../patterns/config";
 import { timelineChart, sweepChart } from "./charts";
 import { htmlReport, ReportSweep } from "./html";
+import { fixedCostMarkdown, fixedMonthlyCost } from "./cost/deployed";
+import { attachFaultCost } from "./cost/report";
 import { docsTable, formatReport } from "./report";
 import { checkSweep, movingMeasures, parseVary, runSweep, sweepTable, sweepTableMarkdown, sweepValues } from "./sweep";
 import { CURATED_SWEEPS, CuratedSweep, SweepReference } from "./sweeps";
@@ -19,12 +21,14 @@ const ROOT = path.resolve(__dirname, "..");
 /** Where `--all` writes its SVGs unless --svg names a folder. */
 export const DEFAULT_OUTPUT = "lab-output";
 
-const README_OF: Record<ToggleKey, string> = {
+export const README_OF: Record<ToggleKey, string> = {
     queueWorker: "patterns/queue-worker/README.md",
     fanOut: "patterns/fan-out/README.md",
     eventRouting: "patterns/event-routing/README.md",
     idempotentConsumer: "patterns/idempotent-consumer/README.md",
 };
+export const COST_START = "<!-- lab:fixed-cost:start -->";
+export const COST_END = "<!-- lab:fixed-cost:end -->";
 export const DOCS_START = "<!-- lab:measured:start -->";
 export const DOCS_END = "<!-- lab:measured:end -->";
 export const SWEEPS_START = "<!-- lab:sweeps:start -->";
@@ -327,6 +331,13 @@ async function main(args: Args | SweepArgs): Promise<number> {
         const bar = progress(scenario.name);
         const result = await runScenario(scenario, { seed: args.seed, sets: args.sets, onProgress: bar.update });
         bar.done();
+        // The fault's extra cost: the same run with the fault turned off (unless --set already turned it off).
+        const healthy = scenario.healthy;
+        if (healthy && Object.entries(healthy).some(([k, v]) => args.sets[k] !== v)) {
+            const twin = progress(`${scenario.name} (fault off)`);
+            attachFaultCost(result, await runScenario(scenario, { seed: args.seed, sets: { ...args.sets, ...healthy }, onProgress: twin.update }), healthy);
+            twin.done();
+        }
         results.push(result);
         console.log(formatReport(result));
         console.log("");
@@ -356,6 +367,13 @@ async function main(args: Args | SweepArgs): Promise<number> {
             const file = path.join(ROOT, readme);
             fs.writeFileSync(file, writeDocsBlock(fs.readFileSync(file, "utf8"), docsTable(mine)));
             console.log(`measured behaviour table: ${readme}`);
+        }
+        // The fixed monthly cost of each pattern, from the resources the program registers (run under mocks).
+        const costs = fixedMonthlyCost(await (require("./cost/program") as typeof import("./cost/program")).deployedResources());
+        for (const [pattern, readme] of Object.entries(README_OF) as [ToggleKey, string][]) {
+            const file = path.join(ROOT, readme);
+            fs.writeFileSync(file, replaceBlock(fs.readFileSync(file, "utf8"), COST_START, COST_END, fixedCostMarkdown(pattern, costs), "## Cost"));
+            console.log(`fixed monthly cost: ${readme}`);
         }
     }
     const lost = results.filter((r) => !r.conservation.holds);

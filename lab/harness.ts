@@ -5,7 +5,8 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as FakeTimers from "@sinonjs/fake-timers";
 import { METRICS_NAMESPACE } from "../patterns/config";
 import { AlarmBoard } from "./alarms";
-import { CloudWatch } from "./sim/cloudwatch";
+import { Billing } from "./cost/billing";
+import { CloudWatch, CustomMetricsMeter } from "./sim/cloudwatch";
 import { LAB_EPOCH, seededRandom, VirtualClock } from "./sim/clock";
 
 /** Buckets on each timeline: enough for a smooth SVG, few enough for a small JSON. */
@@ -220,10 +221,13 @@ export class LabRun {
     readonly cloudwatch = new CloudWatch(this.clock);
     /** The stack's alarms on the simulated resources, evaluated on those metrics at the end of the run. */
     readonly alarms = new AlarmBoard(this.cloudwatch);
+    /** The run's bill: every simulated service a scenario builds with it meters what AWS would charge. */
+    readonly billing = new Billing();
 
     constructor(readonly seed: number, horizonSeconds: number) {
         this.random = seededRandom(seed);
         this.timeline = new TimelineRecorder(horizonSeconds * 1000);
+        this.billing.add(new CustomMetricsMeter(this.cloudwatch));
     }
 
     /** Powertools Logger that writes nothing. */

@@ -2,6 +2,9 @@
 // shows, parameters, outcomes, measures, expectations, detection, the AWS rule, its chart), then the sweeps. No
 // scripts, fonts or styles from anywhere: the charts are inline SVG and the styles inline, so it works offline and
 // prints one section per page.
+import { dollars } from "./cost/billing";
+import { PRICE_REGION, PRICE_TABLE_DATE } from "./cost/prices";
+import { costAssumes, faultExtra } from "./cost/report";
 import { alarmTimes, conservationLine, formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
 import { cellText, SweepResult } from "./sweep";
@@ -72,15 +75,34 @@ function summary(results: ScenarioResult[], sweeps: ReportSweep[]): string {
             + `<td class="nowrap">${r.faultStartSeconds === null ? "none" : `from ${esc(formatDuration(r.faultStartSeconds))}`}</td>`
             + `<td>${detectionCell(r)}</td>`
             + `<td class="${r.conservation.holds ? "ok" : "bad"}">${r.conservation.holds ? "✔ nothing lost" : `✘ ${r.conservation.lost.length} lost`}</td>`
-            + `<td class="${shown ? "ok" : "bad"}">${shown ? "✔ all shown" : "✘ not shown"}</td></tr>`;
+            + `<td class="${shown ? "ok" : "bad"}">${shown ? "✔ all shown" : "✘ not shown"}</td>`
+            + `<td class="num">${costCell(r)}</td></tr>`;
     }).join("\n");
     const sweepLinks = sweeps.length === 0 ? "" : `<h3>Sweeps</h3><nav>${sweeps.map((s) => `<a href="#sweep-${esc(s.name)}">${esc(s.title)}</a>`).join(" ")}</nav>`;
     return `<section class="summary" id="summary"><h2>What the lab found</h2>
 <p class="rule">Each scenario replays AWS's documented delivery semantics in virtual time against the project's real handlers, and evaluates the stack's own alarms on the simulated CloudWatch metrics.</p>
-<table><thead><tr><th>scenario</th><th>fault</th><th>detection (the stack's alarms)</th><th>conservation</th><th>documented outcome</th></tr></thead>
+<table><thead><tr><th>scenario</th><th>fault</th><th>detection (the stack's alarms)</th><th>conservation</th><th>documented outcome</th><th>cost per million messages</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>${sweepLinks}</section>`;
+</tbody></table>
+<p class="rule">Cost: what each run would cost on AWS at ${esc(PRICE_REGION)} list prices read ${esc(PRICE_TABLE_DATE)} (lab/cost/prices.ts), before the free tier; † marks a figure part of which follows from an assumption, named in the scenario's cost table; "fault +$x" is what the fault added per million messages over the same run with the fault off. Fixed monthly costs (alarms, the KMS key, the dashboard) are in each pattern's README.</p>${sweepLinks}</section>`;
+}
+
+/** The summary's cost cell: per million messages, the extra over the pattern's baseline, † if it assumes something. */
+function costCell(r: ScenarioResult): string {
+    const c = r.cost;
+    const f = c.fault;
+    const extra = f ? `<br><span class="rule">fault ${f.extraPerMillionUsd < 0 ? "−" : "+"}${esc(dollars(Math.abs(f.extraPerMillionUsd)))}</span>` : "";
+    return `${esc(dollars(c.perMillionMessagesUsd))}${c.assumptions.length > 0 ? "†" : ""}${extra}`;
+}
+
+function costSection(r: ScenarioResult): string {
+    const c = r.cost;
+    const rows = c.lines.map((l) => `<tr><td>${esc(l.service)}</td><td>${esc(l.resource)}</td><td>${esc(l.price)}</td><td class="num">${esc(l.quantity.toLocaleString("en-US"))} ${esc(l.unit)}</td><td class="num">${esc(dollars(l.usd))}</td><td>${esc((l.assumes ?? []).join(", "))}</td></tr>`).join("");
+    const extra = faultExtra(c);
+    const assumed = c.assumptions.map((a) => `<li>${esc(a.name)}: ${esc(a.value)}</li>`).join("");
+    return `<h3>Cost</h3><p>${esc(dollars(c.totalUsd))} for ${esc(c.messages.toLocaleString("en-US"))} messages: ${esc(dollars(c.perMillionMessagesUsd))} per million${esc(costAssumes(c))}.${extra ? ` ${esc(extra)}.` : ""}</p>
+<table><thead><tr><th>service</th><th>resource</th><th>price</th><th>used</th><th>cost</th><th>assumes</th></tr></thead><tbody>${rows}</tbody></table>${assumed ? `<ul class="rule">${assumed}</ul>` : ""}`;
 }
 
 /** When an alarm was in ALARM: every span, as the chart's event strip draws them. */
@@ -107,6 +129,7 @@ function scenarioSection(r: ScenarioResult, svg: string): string {
 <h3>Detection</h3><p>${detectionCell(r)}</p>
 <table><thead><tr><th>alarm</th><th>reads</th><th>state</th></tr></thead><tbody>${alarms}</tbody></table>
 <h3>Measured</h3><table><tbody>${measures}</tbody></table>
+${costSection(r)}
 <h3>Parameters</h3><table><tbody>${params}</tbody></table>
 <h3>AWS rule</h3><p class="rule">${esc(r.awsRule)}</p>
 </section>`;

@@ -1,4 +1,5 @@
 // Runs one scenario: resolves its settings, builds a LabRun, lets the scenario drive it, and returns the result.
+import { costReport } from "./cost/billing";
 import { LabRun, Timeline } from "./harness";
 import { CLOUDWATCH_ASSUMPTIONS } from "./report";
 import { resolve, Scenario, ScenarioResult } from "./scenario";
@@ -30,6 +31,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         return timeline;
     });
     if (!timeline) throw new Error(`${scenario.name} never ran the clock`);
+    const { messages, ...outcome } = findings;
     const alarms = run.alarms.evaluate(horizonSeconds * 1000);
     const expectations = scenario.baseline
         ? [...findings.expectations, { claim: `no alarm of the stack fires (${alarms.length} alarms: the false-positive check)`, holds: alarms.every((a) => a.firstAlarmSeconds === null) }]
@@ -44,7 +46,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         virtualSeconds: horizonSeconds,
         simulatorEvents: run.clock.events,
         awsRule: scenario.awsRule,
-        ...findings,
+        ...outcome,
         expectations,
         timeline,
         faultStartSeconds: scenario.faultStartSeconds(settings, params),
@@ -54,5 +56,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             ...(typeof scenario.assumes === "function" ? scenario.assumes(params) : scenario.assumes ?? []),
             ...Object.values(CLOUDWATCH_ASSUMPTIONS).filter((a) => alarms.some((x) => [...x.firstAlarmAssumes, ...x.okAssumes].includes(a.name as never))),
         ],
+        cost: costReport(run.billing, horizonSeconds * 1000, messages ?? findings.conservation.units),
     };
 }

@@ -3,6 +3,7 @@
 import { ConfigError, LabConfig, parseLabConfig, PROJECT, settingsFieldNames, ToggleKey } from "../patterns/config";
 import { Conservation, LabRun, Timeline } from "./harness";
 import type { AlarmOutcome } from "./sim/cloudwatch";
+import type { CostReport } from "./cost/billing";
 
 export type ParamValue = number | boolean | string;
 
@@ -40,6 +41,8 @@ export interface Findings {
     expectations: { claim: string; holds: boolean }[];
     /** One paragraph: what happened and the AWS rule behind it, with this run's numbers. */
     explanation: string;
+    /** The messages the run's cost is divided by, when not the conservation ledger's units (fan-out: orders published, not subscriber copies). */
+    messages?: number;
 }
 
 export interface Scenario<K extends ToggleKey = ToggleKey> {
@@ -51,6 +54,11 @@ export interface Scenario<K extends ToggleKey = ToggleKey> {
     params: Record<string, ParamSpec>;
     /** A healthy baseline: nothing is broken, and the runner expects every alarm of the stack to stay OK. */
     baseline?: boolean;
+    /**
+     * The `--set` values that turn the scenario's fault off and leave its traffic as it is: the fault's extra cost is
+     * this run's cost minus that healthy twin's (the lab runs both).
+     */
+    healthy?: Record<string, string>;
     /** The assumed values its figures follow from, besides CloudWatch's (each alarm time says which of those it needs). */
     assumes?: AssumedValue[] | ((params: Record<string, ParamValue>) => AssumedValue[]);
     /** Settings the scenario changes from the pattern's defaults to show its behaviour (still overridable). */
@@ -85,6 +93,8 @@ export interface ScenarioResult extends Findings {
     alarms: AlarmOutcome[];
     /** The assumed values this run's figures follow from (the scenario's, and CloudWatch's where an alarm time needs one). */
     assumes: AssumedValue[];
+    /** What the run would cost on AWS, by service and per million messages, from the price table (lab/cost/prices.ts). */
+    cost: CostReport;
 }
 
 /** A wrong --set: names the key, the value and what is allowed. */

@@ -32,6 +32,9 @@ export interface SweepResult {
     points: SweepPoint[];
 }
 
+/** The measure a run's bill gives sweeps (lab/cost): USD per million messages at the price table's list prices. */
+export const COST_PER_MILLION = "cost per million messages ($)";
+
 /** The measure derived from the alarms, for sweeps: seconds from the fault to the first alarm of the stack. */
 export const TIME_TO_DETECT = "seconds from the fault to the first alarm";
 
@@ -73,6 +76,7 @@ export function checkSweep(scenario: Scenario, key: string, values: number[], se
 export function numericMeasures(r: ScenarioResult): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, value] of Object.entries(r.measures)) if (typeof value === "number" && Number.isFinite(value)) out[name] = value;
+    out[COST_PER_MILLION] = Math.round(r.cost.perMillionMessagesUsd * 1000) / 1000; // a tenth of a cent: the precision sweeps summarise at
     if (r.faultStartSeconds !== null) {
         const first = firstAlarm(r);
         if (first) out[TIME_TO_DETECT] = first.firstAlarmSeconds! - r.faultStartSeconds;

@@ -3,6 +3,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import type { ToggleKey } from "../patterns/config";
+import { COST_END, COST_START, README_OF } from "../lab/cli";
+import { fixedCostMarkdown, fixedMonthlyCost } from "../lab/cost/deployed";
 import { dashboardName } from "../patterns/shared/dashboard";
 import { RecordedResource, runProgram, Stack, T } from "./harness";
 
@@ -14,6 +17,18 @@ describe("all four patterns together: names, alarms and dashboard", () => {
     const alarmsOn = (dimension: string, value: string) => stack.ofType(T.alarm).filter((a) => a.inputs.dimensions?.[dimension] === value);
     const metricsOf = (alarms: RecordedResource[]) => alarms.map((a) => a.inputs.metricName).sort();
     const eventSources = () => new Set(stack.ofType(T.esm).map((m) => m.inputs.eventSourceArn));
+
+    it("each pattern README's fixed monthly cost is what the program's own resources price to: every alarm by its metrics, the key, the dashboard", () => {
+        const costs = fixedMonthlyCost(stack.run.resources);
+        const alarms = Object.values(costs).flatMap((c) => c.lines).filter((l) => l.price.startsWith("cloudwatch.alarm")).reduce((n, l) => n + l.count, 0);
+        assert.equal(alarms, stack.ofType(T.alarm).length);
+        assert.deepEqual(costs.shared.lines.map((l) => [l.item, l.count]), [["CloudWatch dashboard", 1], ["KMS customer managed key", 1]]);
+        for (const [pattern, readme] of Object.entries(README_OF) as [ToggleKey, string][]) {
+            const text = fs.readFileSync(path.join(__dirname, "..", readme), "utf8");
+            const block = text.slice(text.indexOf(COST_START) + COST_START.length + 1, text.indexOf(COST_END) - 1);
+            assert.equal(block, fixedCostMarkdown(pattern, costs), `${readme}: regenerate with npm run lab -- --all --write-docs`);
+        }
+    });
 
     it("every queue a function consumes alarms on the age of its oldest message, and a standard one on a noisy tenant (fair queues)", () => {
         const sources = stack.ofType(T.queue).filter((q) => eventSources().has(q.state.arn));

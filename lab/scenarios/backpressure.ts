@@ -182,6 +182,7 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
 
 export const TRANSIENT_OUTAGE: Scenario<"queueWorker"> = {
     name: "transient-outage",
+    healthy: { outageSeconds: "0" },
     title: "A transient downstream outage and recovery",
     pattern: "queueWorker",
     awsRule: "A record reported as a batch item failure becomes visible again when its visibility timeout ends and is retried; SQS moves it to the DLQ "

@@ -28,7 +28,7 @@ export interface ConsumerQueues {
 export function consumerQueues(run: LabRun, name: string, settings: ConsumerSettings, options: { fifo?: boolean; duplicateRate?: number; staleDeleteRate?: number; alarms?: boolean } = {}): ConsumerQueues {
     const suffix = options.fifo ? ".fifo" : "";
     const fifo = options.fifo ? { contentBasedDeduplication: true } : undefined;
-    const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo, cloudwatch: run.cloudwatch });
+    const dlq = new SimQueue(run.clock, { name: `${name}-dlq${suffix}`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, fifo, cloudwatch: run.cloudwatch, billing: run.billing });
     const queue = new SimQueue(run.clock, {
         name: `${name}${suffix}`,
         visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds ?? recommendedVisibilityTimeout(settings),
@@ -38,7 +38,7 @@ export function consumerQueues(run: LabRun, name: string, settings: ConsumerSett
         duplicateRate: options.duplicateRate,
         staleDeleteRate: options.staleDeleteRate,
         random: run.random,
-        cloudwatch: run.cloudwatch,
+        cloudwatch: run.cloudwatch, billing: run.billing,
     });
     // A scenario's comparison queue (a configuration beside the stack's) carries no alarms of the stack.
     if (options.alarms !== false) {
@@ -59,7 +59,7 @@ export function subscribedQueues(
     options: Omit<SubscriptionOptions, "name" | "queue" | "deadLetter" | "random">,
 ): ConsumerQueues & { deliveryDlq: SimQueue; subscription: SimSubscription } {
     const queues = consumerQueues(run, name, settings);
-    const deliveryDlq = new SimQueue(run.clock, { name: `${name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
+    const deliveryDlq = new SimQueue(run.clock, { name: `${name}-delivery-dlq`, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
     run.alarms.deadLetterQueue(deliveryDlq.options.name, deliveryDlq);
     const subscription = topic.subscribe({ ...options, name, queue: queues.queue, deadLetter: deliveryDlq, random: run.random });
     return { ...queues, deliveryDlq, subscription };
@@ -76,7 +76,8 @@ export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () 
         reportBatchItemFailures: options.reportBatchItemFailures ?? true,
         reservedConcurrency: options.reservedConcurrency,
         overheadMs: options.overheadMs ?? 20,
-        cloudwatch: run.cloudwatch,
+        cloudwatch: run.cloudwatch, billing: run.billing,
+        memoryMb: settings.memorySizeMb,
     });
     if (options.alarms !== false) run.alarms.function(name, esm);
     return esm;
@@ -113,7 +114,7 @@ export function queueWorker(run: LabRun, name: string, queues: ConsumerQueues, s
 /** The project's idempotent consumer, as deployed, with its table in virtual time. */
 export function idempotentConsumer(run: LabRun, name: string, queues: ConsumerQueues, settings: ConsumerSettings & { businessKeyPath: string; expiresAfterSeconds?: number }, keyStrategy: KeyStrategy, processOrder: ProcessOrder, expiresAfterSeconds: number): { handler: () => SqsHandler; store: SimIdempotencyStore } {
     // One table, shared by every execution environment.
-    const store = new SimIdempotencyStore();
+    const store = new SimIdempotencyStore({ tableName: `${name}-table`, billing: run.billing });
     const handler = () => createIdempotentConsumer({
         processOrder,
         logger: run.logger(name),

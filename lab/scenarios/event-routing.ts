@@ -37,10 +37,11 @@ function produce(run: LabRun, bus: SimEventBus, list: ReturnType<typeof orders>)
     });
 }
 
-const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
+const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
 
 export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     name: "eventbridge-target-dlq",
+    healthy: { outageHours: "0" },
     title: "An EventBridge target that keeps failing",
     pattern: "eventRouting",
     awsRule: "EventBridge retries a delivery that fails with a retriable error, \"with an exponential back off and jitter\", for 24 hours and up to 185 "
@@ -63,7 +64,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     faultEndSeconds: (_s, p) => (Number(p.outageHours) > 0 ? Number(p.outageHours) * 3600 : null),
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
-        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch });
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing });
         const highValue = queue(run, "high-value");
         const targetDlq = queue(run, "high-value-target-dlq");
         run.alarms.deadLetterQueue("event-routing-high-value-target-dlq", targetDlq);
@@ -140,6 +141,7 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
 
 export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     name: "async-retries",
+    healthy: { crashEvery: "0" },
     title: "Asynchronous invocation retries, then the on-failure destination",
     pattern: "eventRouting",
     awsRule: "EventBridge invokes a Lambda target asynchronously. On a function error Lambda retries twice by default, one minute and then two minutes later "
@@ -156,7 +158,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
     faultStartSeconds: (_s, p) => (Number(p.crashEvery) > 0 ? 0 : null), // crashing events from the first put
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), Number(params.crashEvery));
-        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch });
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing });
         const onFailure = queue(run, "eu-orders-on-failure");
         run.alarms.deadLetterQueue("event-routing-eu-orders-on-failure", onFailure);
         const effects = new Effects();
@@ -171,7 +173,7 @@ export const ASYNC_RETRIES: Scenario<"eventRouting"> = {
             overheadMs: 20,
             duplicateRate: Number(params.duplicateRate),
             random: run.random,
-            cloudwatch: run.cloudwatch,
+            cloudwatch: run.cloudwatch, billing: run.billing, memoryMb: settings.memorySizeMb,
         });
         const rule = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
             id: fn.arn, maximumRetryAttempts: settings.targetMaximumRetryAttempts, maximumEventAgeSeconds: settings.targetMaximumEventAgeSeconds,

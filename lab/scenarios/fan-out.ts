@@ -27,7 +27,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
     faultStartSeconds: () => null, // filtering is not a failure
     async run(run, settings, params, go) {
         const n = Number(params.orders);
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
@@ -92,6 +92,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
         const c = conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1)));
         return {
             conservation: c,
+            messages: topic.counts.published,
             measures,
             expectations,
             explanation: `${topic.counts.published} orders were published once each. ${subscribers.map((s) => `${s.subscriber.name} received ${s.subscription.counts.delivered}`).join(", ")}: `
@@ -104,6 +105,7 @@ export const SNS_FILTERING: Scenario<"fanOut"> = {
 
 export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
     name: "sns-delivery-failure",
+    healthy: { outageMinutes: "0" },
     title: "A subscriber queue SNS cannot deliver to",
     pattern: "fanOut",
     awsRule: "SNS retries a delivery that fails with a server-side error by the delivery policy for AWS managed endpoints (3 immediate retries, 2 at 1 s, "
@@ -129,7 +131,7 @@ export const SNS_DELIVERY_FAILURE: Scenario<"fanOut"> = {
         const n = perMinute * Number(params.publishMinutes);
         const outageMs = Number(params.outageMinutes) * 60_000;
         const failure = params.failure as "server-error" | "client-error";
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const effects = new Effects();
         const queues = subscribedQueues(run, topic, "audit", settings, {

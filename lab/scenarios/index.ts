@@ -1,6 +1,7 @@
 // Every scenario, in the order `npm run lab -- --all` runs them.
 import { Scenario } from "../scenario";
 import { BURST_BACKPRESSURE, TRANSIENT_OUTAGE } from "./backpressure";
+import { BATCHING_TRADEOFF } from "./batching";
 import { ASYNC_RETRIES, EVENTBRIDGE_TARGET_DLQ } from "./event-routing";
 import { SNS_DELIVERY_FAILURE, SNS_FILTERING } from "./fan-out";
 import { NOISY_TENANT } from "./noisy-tenant";
@@ -23,6 +24,7 @@ export const SCENARIOS = [
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
     OVERSIZED_PAYLOADS,
+    BATCHING_TRADEOFF,
     NOISY_TENANT,
     // Healthy baselines: no alarm may fire.
     STEADY_QUEUE_WORKER,

@@ -16,6 +16,7 @@ import { PublishBatchCommand, SNSClient } from "@aws-sdk/client-sns";
 
 export const OVERSIZED_PAYLOADS: Scenario<"fanOut"> = {
     name: "oversized-payloads",
+    healthy: { tooLargeOrders: "0" },
     title: "Orders at SNS's size limits: batches split by bytes, an order too large refused by name",
     pattern: "fanOut",
     awsRule: "SNS counts a message's body and every attribute's name, type and value against the topic's MaximumMessageSize (default 262,144 bytes; "
@@ -32,7 +33,7 @@ export const OVERSIZED_PAYLOADS: Scenario<"fanOut"> = {
     check: (_s, p) => (Number(p.tooLargeOrders) > Math.ceil(Number(p.orders) / 10) ? `tooLargeOrders=${p.tooLargeOrders} is more than the invokes (orders / 10 = ${Math.ceil(Number(p.orders) / 10)}): allowed at most one per invoke` : undefined),
     async run(run, settings, params, go) {
         const n = Number(params.orders);
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
@@ -101,6 +102,7 @@ export const OVERSIZED_PAYLOADS: Scenario<"fanOut"> = {
         const largest = Math.max(0, ...calls.map((c) => c.bytes));
         return {
             conservation: conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1))),
+            messages: topic.counts.published,
             measures: {
                 "orders": n,
                 "published": topic.counts.published,

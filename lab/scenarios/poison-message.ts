@@ -11,6 +11,7 @@ import { SqsHandler } from "../sim/esm";
 function poisonScenario(reportBatchItemFailures: boolean): Scenario<"queueWorker"> {
     return {
         name: reportBatchItemFailures ? "poison-message" : "poison-message-whole-batch",
+        healthy: { poisonMessages: "0" },
         title: reportBatchItemFailures ? "A poison message with partial batch responses" : "A poison message without partial batch responses",
         pattern: "queueWorker",
         awsRule: "SQS moves a message to the DLQ once its receive count exceeds maxReceiveCount (SQS developer guide, dead-letter queues). "

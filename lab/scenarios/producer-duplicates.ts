@@ -10,6 +10,7 @@ import { bodiesOf, consumerQueues, countingStep, idempotentConsumer, mapping, or
 
 export const PRODUCER_DUPLICATES: Scenario<"idempotentConsumer"> = {
     name: "producer-duplicates",
+    healthy: { producerRetryRate: "0" },
     title: "Producer retries and at-least-once delivery under each idempotency-key strategy",
     pattern: "idempotentConsumer",
     awsRule: "Standard queues deliver at least once: occasionally a message is delivered twice (SQS developer guide, at-least-once delivery). A producer that "

@@ -93,7 +93,7 @@ export const STEADY_FAN_OUT: Scenario<"fanOut"> = {
     horizonSeconds: steadyHorizon,
     faultStartSeconds: () => null,
     async run(run, settings, params, go) {
-        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch });
+        const topic = new SimTopic(run.clock, "fan-out-topic", { cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.topic("fan-out-topic", topic);
         const subscribers = DEFAULT_SUBSCRIBERS.map((s) => {
             const effects = new Effects();
@@ -130,6 +130,7 @@ export const STEADY_FAN_OUT: Scenario<"fanOut"> = {
         }
         return {
             conservation: conservation(units, (u) => locators.get(u.slice(0, u.indexOf("/")))!(u.slice(u.indexOf("/") + 1)) as Location),
+            messages: topic.counts.published,
             measures,
             expectations: [
                 { claim: "every message is delivered or filtered out, per subscriber, and every delivery processed", holds: subscribers.every((s) => s.subscription.counts.delivered + s.subscription.counts.filteredOut === list.length && s.effects.units === s.subscription.counts.delivered) },
@@ -151,11 +152,11 @@ export const STEADY_EVENT_ROUTING: Scenario<"eventRouting"> = {
     horizonSeconds: steadyHorizon,
     faultStartSeconds: () => null,
     async run(run, settings, params, go) {
-        const bus = new SimEventBus(run.clock, run.random, "lab-orders", { cloudwatch: run.cloudwatch });
+        const bus = new SimEventBus(run.clock, run.random, "lab-orders", { cloudwatch: run.cloudwatch, billing: run.billing });
         // High value → the SQS target and its consumer.
         const effects = new Effects();
         const highValue = consumerQueues(run, "event-routing-high-value", settings);
-        const targetDlq = new SimQueue(run.clock, { name: "event-routing-high-value-target-dlq", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
+        const targetDlq = new SimQueue(run.clock, { name: "event-routing-high-value-target-dlq", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.deadLetterQueue(targetDlq.options.name, targetDlq);
         const step = countingStep(run, effects, { processingMs: Number(params.processingMs) });
         mapping(run, "event-routing-high-value-fn", highValue.queue, () => queueWorker(run, "event-routing-high-value-fn", highValue, settings, step), settings);
@@ -166,12 +167,12 @@ export const STEADY_EVENT_ROUTING: Scenario<"eventRouting"> = {
         run.alarms.rule("event-routing-high-value", bus, hv);
         // EU orders → the asynchronously invoked function.
         const euEffects = new Effects();
-        const onFailure = new SimQueue(run.clock, { name: "event-routing-eu-orders-on-failure", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch });
+        const onFailure = new SimQueue(run.clock, { name: "event-routing-eu-orders-on-failure", visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
         run.alarms.deadLetterQueue(onFailure.options.name, onFailure);
         const euStep = countingStep(run, euEffects, { processingMs: Number(params.processingMs) });
         const fn = new AsyncLambda(run.clock, () => createEventConsumer({ processOrder: euStep, logger: run.logger("eu-orders-fn"), metrics: run.metrics("eu-orders-fn") }) as AsyncHandler, {
             functionName: "eu-orders-fn", functionTimeoutSeconds: settings.functionTimeoutSeconds, maximumRetryAttempts: settings.asyncMaximumRetryAttempts,
-            maximumEventAgeSeconds: settings.asyncMaximumEventAgeSeconds, onFailure, overheadMs: 20, cloudwatch: run.cloudwatch,
+            maximumEventAgeSeconds: settings.asyncMaximumEventAgeSeconds, onFailure, overheadMs: 20, cloudwatch: run.cloudwatch, billing: run.billing, memoryMb: settings.memorySizeMb,
         });
         run.alarms.function("event-routing-eu-orders-fn", fn);
         const eu = bus.addRule("eu-orders", EU_ORDERS_PATTERN, [{
@@ -205,6 +206,7 @@ export const STEADY_EVENT_ROUTING: Scenario<"eventRouting"> = {
         const locateEu = orderLocator(euEffects, [onFailure], [{ bodies: () => fn.waiting.map((e) => JSON.stringify(e)) }], (id) => !euIds.has(id));
         return {
             conservation: conservation(units, (u) => (u.startsWith("high-value/") ? locateHv(u.slice(11)) : locateEu(u.slice(10)))),
+            messages: bus.counts.put,
             measures: {
                 "events put": bus.counts.put,
                 "high-value: matched": hv.matched,

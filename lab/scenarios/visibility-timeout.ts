@@ -113,6 +113,8 @@ function visibilityScenario(idempotent: boolean): Scenario<"queueWorker"> | Scen
     };
     const base = {
         awsRule: AWS_RULE,
+        // The timeout Lambda created the mapping with: 6 × the 60 s function timeout.
+        healthy: { loweredVisibilityTimeoutSeconds: "360" },
         params: PARAMS,
         assumes: [{
             name: "staleDeleteRate", value: "SQS deletes on half of the deletes that carry a stale receipt handle (AWS: \"might not be deleted\", no rate)",

@@ -6,7 +6,9 @@
 import type { Context } from "aws-lambda";
 import { Task, VirtualClock } from "./clock";
 import type { CloudWatch } from "./cloudwatch";
-import { Environments, lambdaContext, LambdaMetrics } from "./esm";
+import type { Billing } from "../cost/billing";
+import { asyncEventExtraRequests } from "../cost/rules";
+import { DEFAULT_FUNCTION, Environments, LambdaArchitecture, lambdaContext, LambdaMeter, LambdaMetrics } from "./esm";
 import { LAMBDA_ASYNC_MAX_PAYLOAD_BYTES } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, REGION, SimQueue } from "./sqs";
@@ -38,6 +40,10 @@ export interface AsyncLambdaOptions {
     random?: () => number;
     /** The run's CloudWatch: the function sends its invocation metrics there, as Lambda does (LambdaMetrics). */
     cloudwatch?: CloudWatch;
+    /** The run's bill: each attempt bills a request and its duration, an event over 256 KB one request per 64 KB more. */
+    billing?: Billing;
+    memoryMb?: number;
+    architecture?: LambdaArchitecture;
 }
 
 interface Pending {
@@ -74,11 +80,13 @@ export class AsyncLambda {
     private readonly environments: Environments<AsyncHandler>;
 
     private readonly metrics: LambdaMetrics | undefined;
+    private readonly meter: LambdaMeter | undefined;
 
     /** `handler` makes the handler of one execution environment. */
     constructor(private readonly clock: VirtualClock, handler: () => AsyncHandler, readonly options: AsyncLambdaOptions) {
         this.environments = new Environments(handler);
         if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
+        this.meter = options.billing?.add(new LambdaMeter(options.functionName, options.memoryMb ?? DEFAULT_FUNCTION.memoryMb, options.architecture ?? DEFAULT_FUNCTION.architecture));
         this.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${options.functionName}`;
     }
 
@@ -91,6 +99,7 @@ export class AsyncLambda {
         if (size > LAMBDA_ASYNC_MAX_PAYLOAD_BYTES) {
             throw new ServiceRefusal("RequestTooLargeException", `The request payload exceeded the Invoke request body JSON input quota (${size} bytes; at most ${LAMBDA_ASYNC_MAX_PAYLOAD_BYTES} for an asynchronous invocation).`);
         }
+        if (this.meter) this.meter.requests += asyncEventExtraRequests(size);
         const item: Pending = { event, requestId: `${this.options.functionName}-async-${++this.requests}`, queuedAt: this.clock.now, attempts: 0, throttles: 0 };
         this.stats.accepted++;
         this.pending.add(item);
@@ -121,6 +130,7 @@ export class AsyncLambda {
         const timeoutMs = this.options.functionTimeoutSeconds * 1000;
         const task: Task = { killed: false };
         const handler = this.environments.take();
+        if (this.meter) this.meter.inits = this.environments.created;
         let settled = false;
         const finish = (error: { errorType: string; errorMessage: string } | undefined, outcome: "success" | "error" | "timeout") => {
             if (settled) return;
@@ -129,6 +139,7 @@ export class AsyncLambda {
             this.active--;
             this.attemptLog.push({ at: started, requestId: item.requestId, attempt: item.attempts, outcome });
             this.metrics?.invoked(started, this.clock.now, error !== undefined);
+            this.meter?.invocation(this.clock.now - started);
             if (!error) {
                 this.pending.delete(item);
                 this.stats.succeeded++;

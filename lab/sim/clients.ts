@@ -77,6 +77,7 @@ export function simulatedSqsClient(queues: SimQueue[]): sqs.SQSClient {
                 // "the maximum total payload size (the sum of the individual lengths of all of the batched messages)" is 1 MiB.
                 const total = entries.reduce((sum, e) => sum + messageSize(e.MessageBody ?? "", e.MessageAttributes), 0);
                 if (total > SQS_MAX_BATCH_BYTES) throw fail(new ServiceRefusal("BatchRequestTooLong", `Batch requests cannot be longer than ${SQS_MAX_BATCH_BYTES} bytes. You have sent ${total} bytes.`));
+                queue.meterBatchRequest(total);
                 const Successful: sqs.SendMessageBatchResultEntry[] = [];
                 const Failed: sqs.BatchResultErrorEntry[] = [];
                 for (const entry of entries) {
@@ -86,7 +87,7 @@ export function simulatedSqsClient(queues: SimQueue[]): sqs.SQSClient {
                         Failed.push({ Id: entry.Id, SenderFault: true, Code: refused.name, Message: refused.message });
                         continue;
                     }
-                    const MessageId = queue.send(entry.MessageBody ?? "", { attributes, messageGroupId: entry.MessageGroupId, messageDeduplicationId: entry.MessageDeduplicationId });
+                    const MessageId = queue.send(entry.MessageBody ?? "", { attributes, messageGroupId: entry.MessageGroupId, messageDeduplicationId: entry.MessageDeduplicationId }, false);
                     Successful.push({ Id: entry.Id, MessageId, MD5OfMessageBody: "" });
                 }
                 return { Successful, Failed, $metadata: {} };
@@ -111,6 +112,7 @@ export function simulatedSnsClient(topic: SimTopic): sns.SNSClient {
             if (total > topic.maximumMessageSize) {
                 throw fail(new ServiceRefusal("BatchRequestTooLongException", `The length of all the batch messages put together is more than the limit: ${bytes(total)} bytes, the topic's MaximumMessageSize is ${bytes(topic.maximumMessageSize)}.`));
             }
+            topic.meterPublishRequest(total);
             const Successful: sns.PublishBatchResultEntry[] = [];
             const Failed: sns.BatchResultErrorEntry[] = [];
             for (const entry of entries) {
@@ -121,7 +123,7 @@ export function simulatedSnsClient(topic: SimTopic): sns.SNSClient {
                 };
                 const refused = topic.refusal(input);
                 if (refused) Failed.push({ Id: entry.Id, Code: refused.name.replace(/Exception$/, ""), Message: refused.message, SenderFault: true });
-                else Successful.push({ Id: entry.Id, MessageId: topic.publish(input) });
+                else Successful.push({ Id: entry.Id, MessageId: topic.publish(input, false) });
             }
             return { Successful, Failed, $metadata: {} };
         },

@@ -12,6 +12,8 @@
 //   only once it was sent. The range for N other than AWS's example (3 → 5) is an assumption:
 //   EVALUATION_RANGE_EXTRA_PERIODS.
 import type { AlarmDefinition, AlarmMetric, AlarmStatistic, TreatMissingData } from "../../patterns/shared/alarm-definitions";
+import type { Meter, UsageLine } from "../cost/billing";
+import { HOURS_PER_MONTH } from "../cost/rules";
 import type { VirtualClock } from "./clock";
 
 export const MINUTE_MS = 60_000;
@@ -136,6 +138,33 @@ export class CloudWatch {
 
     get now(): number {
         return this.clock.now;
+    }
+
+    /**
+     * Custom metrics (any namespace but AWS/…: here the handlers' EMF metrics, each distinct name × dimensions), as
+     * hours in which each was sent: "custom metrics are prorated by the hour and metered only when you send metrics".
+     */
+    customMetricHours(): number {
+        let hours = 0;
+        for (const s of this.series.values()) {
+            if (s.key.startsWith("AWS/")) continue;
+            const seen = new Set<number>();
+            for (const minute of s.minutes.keys()) seen.add(Math.floor(minute / 60));
+            hours += seen.size;
+        }
+        return hours;
+    }
+}
+
+/** What the run's CloudWatch bills besides alarms and dashboards (fixed, priced from the program: lab/cost/deployed.ts): custom metrics. */
+export class CustomMetricsMeter implements Meter {
+    readonly service = "CloudWatch";
+    readonly resource = "custom metrics (EMF)";
+
+    constructor(private readonly cloudwatch: CloudWatch) {}
+
+    usage(): UsageLine[] {
+        return [{ price: "cloudwatch.custom-metric", quantity: this.cloudwatch.customMetricHours() / HOURS_PER_MONTH }];
     }
 }
 

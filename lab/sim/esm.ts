@@ -18,6 +18,8 @@
 // Lambda refuses a mapping whose function timeout exceeds the queue's visibility timeout (services-sqs-configure), and
 // sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Billing, Meter, UsageLine } from "../cost/billing";
+import { gbSeconds, idleReceives, LAMBDA_INIT_MS } from "../cost/rules";
 import { Task, Timer, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
@@ -114,6 +116,71 @@ export class LambdaMetrics {
     }
 }
 
+export type LambdaArchitecture = "arm64" | "x86_64";
+
+/** The project deploys every function on arm64 (patterns/shared/function.ts), at 256 MB unless a pattern says otherwise. */
+export const DEFAULT_FUNCTION = { memoryMb: 256, architecture: "arm64" as LambdaArchitecture };
+
+/**
+ * What a function bills ("AWS Lambda pricing"): a request per invocation (a throttled one never ran: none), and its
+ * duration rounded up to the millisecond at its memory and architecture; since 1 August 2025 also the INIT phase of
+ * every execution environment it creates, for LAMBDA_INIT_MS each (the cold-start bench's figure, an assumption).
+ */
+export class LambdaMeter implements Meter {
+    readonly service = "Lambda";
+    requests = 0;
+    billedMs = 0;
+    inits = 0;
+
+    constructor(readonly resource: string, readonly memoryMb: number, readonly architecture: LambdaArchitecture) {}
+
+    /** One invocation that ran for `durationMs` (to its end, or its timeout). */
+    invocation(durationMs: number): void {
+        this.requests++;
+        this.billedMs += Math.ceil(durationMs);
+    }
+
+    usage(): UsageLine[] {
+        const duration = this.architecture === "arm64" ? "lambda.duration.arm64" : "lambda.duration.x86_64";
+        return [
+            { price: "lambda.request", quantity: this.requests },
+            { price: duration, quantity: gbSeconds(this.billedMs, this.memoryMb) },
+            { price: duration, quantity: gbSeconds(this.inits * LAMBDA_INIT_MS, this.memoryMb), assumption: "LAMBDA_INIT_MS" },
+        ];
+    }
+}
+
+/**
+ * The SQS requests an event source mapping makes besides the receives that return messages: its pollers' empty long
+ * polls while the queue is empty (ESM_IDLE_POLLING, an assumption). Its deletes bill on the queue (DeleteMessageBatch).
+ */
+export class EsmPollingMeter implements Meter {
+    readonly service = "SQS";
+    /** Empty receives of the idle spans that ended. */
+    emptyReceives = 0;
+    /** When the queue last became empty with nothing in flight (undefined: busy now). Empty from the run's start. */
+    idleSince: number | undefined = 0;
+
+    constructor(readonly resource: string, private readonly fifo: boolean) {}
+
+    idle(now: number): void {
+        if (this.idleSince === undefined) this.idleSince = now;
+    }
+
+    busy(now: number): void {
+        if (this.idleSince === undefined) return;
+        this.emptyReceives += idleReceives(now - this.idleSince);
+        this.idleSince = undefined;
+    }
+
+    usage(endMs: number): UsageLine[] {
+        const open = this.idleSince === undefined ? 0 : idleReceives(Math.max(0, endMs - this.idleSince));
+        return [
+            { price: this.fifo ? "sqs.fifo.request" : "sqs.standard.request", quantity: this.emptyReceives + open, assumption: "ESM_IDLE_POLLING" },
+        ];
+    }
+}
+
 export interface EsmOptions {
     functionName: string;
     batchSize: number;
@@ -130,6 +197,10 @@ export interface EsmOptions {
     overheadMs?: number;
     /** The run's CloudWatch: the function sends its metrics there. */
     cloudwatch?: CloudWatch;
+    /** The run's bill: the function meters its requests and duration there, the mapping its idle polling. */
+    billing?: Billing;
+    memoryMb?: number;
+    architecture?: LambdaArchitecture;
 }
 
 export type Outcome = "success" | "partial" | "error" | "timeout" | "invalid-response" | "throttled";
@@ -172,6 +243,8 @@ export class EventSourceMapping {
     };
 
     private readonly environments: Environments<SqsHandler>;
+    private readonly meter: LambdaMeter | undefined;
+    private readonly polling: EsmPollingMeter | undefined;
 
     /** `handler` makes the handler of one execution environment (call createHandler in it, as the module does at init). */
     constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, handler: () => SqsHandler, readonly options: EsmOptions) {
@@ -189,6 +262,8 @@ export class EventSourceMapping {
             this.stats.peakPollers = p.minimumPollers;
         }
         if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
+        this.meter = options.billing?.add(new LambdaMeter(options.functionName, options.memoryMb ?? DEFAULT_FUNCTION.memoryMb, options.architecture ?? DEFAULT_FUNCTION.architecture));
+        this.polling = options.billing?.add(new EsmPollingMeter(queue.options.name, queue.fifo));
         queue.polled();
         queue.onArrival(() => this.schedulePoll());
     }
@@ -262,9 +337,14 @@ export class EventSourceMapping {
         while (this.active < this.concurrencyLimit) {
             const visible = this.queue.visible;
             if (visible === 0) {
-                if (this.active === 0 && this.queue.inFlight === 0) { this.scalingFrom = undefined; this.backoff = undefined; }
+                if (this.active === 0 && this.queue.inFlight === 0) {
+                    this.scalingFrom = undefined;
+                    this.backoff = undefined;
+                    this.polling?.idle(this.clock.now);
+                }
                 break;
             }
+            this.polling?.busy(this.clock.now);
             this.scalingFrom ??= this.clock.now;
             // A partial batch waits for the window (from the first message seen), unless the queue is FIFO.
             if (visible < this.options.batchSize && window > 0 && !this.queue.fifo) {
@@ -316,6 +396,7 @@ export class EventSourceMapping {
         const context = lambdaContext(this.options.functionName, `${this.options.functionName}-${++this.requests}`, () => Math.max(0, started + timeoutMs - this.clock.now));
         const handler = this.environments.take();
         this.stats.environments = this.environments.created;
+        if (this.meter) this.meter.inits = this.environments.created;
         const invocation = new Invocation(batch, records, handler, context, started);
         // Lambda stops the invocation at its timeout: the handler's code never runs again and the batch returns.
         invocation.timeout = this.clock.timer(started + timeoutMs, () => {
@@ -348,6 +429,7 @@ export class EventSourceMapping {
         const outcome = this.settle(invocation.batch, invocation.records!, result);
         this.stats.byOutcome[outcome.outcome]++;
         this.stats.recordsReturned += outcome.returned;
+        this.meter?.invocation(this.clock.now - invocation.started);
         // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
         this.metrics?.invoked(invocation.started, this.clock.now, outcome.outcome === "error" || outcome.outcome === "timeout");
         const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
@@ -361,17 +443,17 @@ export class EventSourceMapping {
         if (result === "timeout" || result === "error") return { outcome: result, returned: records.length };
         // The mapping deletes the messages it received, with the receipt handles it put in the event.
         if (!this.options.reportBatchItemFailures) {
-            for (let i = 0; i < records.length; i++) this.queue.deleteReceived(batch[i], records[i].receiptHandle);
+            this.queue.deleteReceivedBatch(batch, records);
             return { outcome: "success", returned: 0 };
         }
         const listed = result?.batchItemFailures ?? [];
         if (listed.length === 0) {
-            for (let i = 0; i < records.length; i++) this.queue.deleteReceived(batch[i], records[i].receiptHandle);
+            this.queue.deleteReceivedBatch(batch, records);
             return { outcome: "success", returned: 0 };
         }
         const failures = new Set(listed.map((f) => f.itemIdentifier));
         for (const f of failures) if (!f || !records.some((r) => r.messageId === f)) return { outcome: "invalid-response", returned: records.length };
-        records.forEach((r, i) => { if (!failures.has(r.messageId)) this.queue.deleteReceived(batch[i], r.receiptHandle); });
+        this.queue.deleteReceivedBatch(batch, records, failures);
         return { outcome: failures.size > 0 ? "partial" : "success", returned: failures.size };
     }
 }

@@ -9,6 +9,9 @@ import type { SQSMessageAttributes } from "aws-lambda";
 import { VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { EventPattern, matchesEventPattern, parseEventPattern } from "../matching/event-pattern";
+import { Billing, CounterMeter } from "../cost/billing";
+import { billedChunks, CHUNK_BYTES } from "../cost/rules";
+import { putEventsEntrySize } from "../../functions/shared/aws-limits";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
@@ -174,13 +177,23 @@ export interface SimRule {
     matched: number;
 }
 
+/**
+ * What a bus bills ("Amazon EventBridge pricing"): each custom event put, "Each 64 KB chunk of a payload is billed as
+ * one event"; delivery to the rules' targets adds no EventBridge charge (an SQS target bills its SendMessage), retries neither.
+ */
+const eventBusMeter = (bus: string) => new CounterMeter("EventBridge", bus, { events: "eventbridge.custom.event" });
+
 export class SimEventBus {
     readonly rules: SimRule[] = [];
     private ids = 0;
     readonly counts = { put: 0, matchedNoRule: 0 };
+    /** What the bus bills, when the run keeps a bill. */
+    readonly meter: ReturnType<typeof eventBusMeter> | undefined;
 
     constructor(private readonly clock: VirtualClock, private readonly random: () => number, readonly name: string,
-        private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions } = {}) {}
+        private readonly options: { cloudwatch?: CloudWatch; ruleMetricDimensions?: RuleMetricDimensions; billing?: Billing } = {}) {
+        this.meter = options.billing?.add(eventBusMeter(name));
+    }
 
     /** PutRule + PutTargets. The pattern is validated as EventBridge validates it. */
     addRule(name: string, pattern: EventPattern | string, targets: TargetOptions[]): SimRule {
@@ -208,6 +221,10 @@ export class SimEventBus {
     put(entry: { Source: string; DetailType: string; Detail: string; Resources?: string[] }): string {
         const refused = this.refusal(entry);
         if (refused) throw refused;
+        if (this.meter) {
+            const units = entry.Source.length + entry.DetailType.length + entry.Detail.length + (entry.Resources ?? []).reduce((n, r) => n + r.length, 0);
+            this.meter.counts.events += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(putEventsEntrySize(entry));
+        }
         const id = messageIdFor(`events:${this.name}`, ++this.ids);
         const event: BusEvent = {
             version: "0", id, "detail-type": entry.DetailType, source: entry.Source, account: ACCOUNT,

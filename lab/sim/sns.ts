@@ -11,6 +11,8 @@ import { VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { FilterPolicy, FilterPolicyScope, matchesFilterPolicy, parseFilterPolicy, SnsAttribute } from "../matching/sns-filter";
 import { messageSize, SNS_DEFAULT_MAX_MESSAGE_BYTES, SNS_LARGE_TOPIC_MAX_SUBSCRIPTIONS, SNS_MAX_MESSAGE_BYTES_CEILING } from "../../functions/shared/aws-limits";
+import { Billing, CounterMeter } from "../cost/billing";
+import { billedChunks, CHUNK_BYTES } from "../cost/rules";
 import { ServiceRefusal } from "./limits";
 import { ACCOUNT, messageIdFor, REGION, SimQueue, stringAttribute } from "./sqs";
 
@@ -90,6 +92,14 @@ class TopicMetrics {
     }
 }
 
+/**
+ * What a topic bills ("Amazon SNS pricing"): each publish request by its 64 KB chunks (a PublishBatch is one request
+ * over its combined payload: "reduce the costs ... by a factor of up to 10", "Amazon SNS message batching"), and each
+ * delivery at its endpoint type's price (to SQS: none; the queue bills the SendMessage).
+ */
+const snsMeter = (topic: string) => new CounterMeter("SNS", topic, { publishRequests: "sns.standard.publish", sqsDeliveries: "sns.delivery.sqs" });
+export type SnsMeter = ReturnType<typeof snsMeter>;
+
 export class SimSubscription {
     readonly arn: string;
     readonly policy: FilterPolicy | undefined;
@@ -135,6 +145,7 @@ export class SimSubscription {
             // The topic's standard subscription queue receives the tenant key as its MessageGroupId: a fair queue.
             this.options.queue.send(body, messageGroupId === undefined ? { attributes } : { attributes, messageGroupId });
             this.counts.delivered++;
+            if (this.topic.meter) this.topic.meter.counts.sqsDeliveries++;
             this.topic.metrics?.send("NumberOfNotificationsDelivered", this.clock.now);
             return;
         }
@@ -204,14 +215,22 @@ export class SimTopic {
 
     /** The topic's MaximumMessageSize: body and attributes (name, type, value) of one message, and of a PublishBatch. */
     readonly maximumMessageSize: number;
+    /** What the topic bills, when the run keeps a bill. */
+    readonly meter: SnsMeter | undefined;
 
-    constructor(private readonly clock: VirtualClock, readonly name: string, options: { maximumMessageSize?: number; cloudwatch?: CloudWatch; filteredOutTotalCountsBody?: boolean } = {}) {
+    constructor(private readonly clock: VirtualClock, readonly name: string, options: { maximumMessageSize?: number; cloudwatch?: CloudWatch; filteredOutTotalCountsBody?: boolean; billing?: Billing } = {}) {
         this.arn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
         this.maximumMessageSize = options.maximumMessageSize ?? SNS_DEFAULT_MAX_MESSAGE_BYTES;
         if (!Number.isInteger(this.maximumMessageSize) || this.maximumMessageSize < 1024 || this.maximumMessageSize > SNS_MAX_MESSAGE_BYTES_CEILING) {
             throw new ServiceRefusal("InvalidParameterException", `Invalid parameter: MaximumMessageSize ${this.maximumMessageSize}: valid values are 1024 to ${SNS_MAX_MESSAGE_BYTES_CEILING}`);
         }
         if (options.cloudwatch) this.metrics = new TopicMetrics(options.cloudwatch, { TopicName: name }, options.filteredOutTotalCountsBody ?? SNS_FILTERED_OUT_TOTAL_COUNTS_BODY);
+        this.meter = options.billing?.add(snsMeter(name));
+    }
+
+    /** One billed PublishBatch request whose messages total `payloadBytes`: its entries then go to publish(…, false). */
+    meterPublishRequest(payloadBytes: number): void {
+        if (this.meter) this.meter.counts.publishRequests += billedChunks(payloadBytes);
     }
 
     /** Subscribe with a filter policy validated as SNS validates it. */
@@ -247,10 +266,11 @@ export class SimTopic {
         return undefined;
     }
 
-    /** Publish; throws what SNS refuses. */
-    publish(input: PublishInput): string {
+    /** Publish (billed by its 64 KB chunks unless `metered` is false: an entry of a batch the caller billed); throws what SNS refuses. */
+    publish(input: PublishInput, metered = true): string {
         const refused = this.refusal(input);
         if (refused) throw refused;
+        if (metered && this.meter) this.meter.counts.publishRequests += input.Message.length * 3 <= CHUNK_BYTES && !input.MessageAttributes ? 1 : billedChunks(messageSize(input.Message, input.MessageAttributes));
         const messageId = messageIdFor(this.arn, ++this.ids);
         this.counts.published++;
         this.metrics?.send("NumberOfMessagesPublished", this.clock.now);

@@ -10,7 +10,9 @@
 // active, and resumed late when an idle queue becomes active again.
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
+import { messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
+import { Billing, CounterMeter } from "../cost/billing";
+import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
@@ -99,6 +101,28 @@ export interface SimQueueOptions {
     cloudwatch?: CloudWatch;
     /** The queue's MaximumMessageSize, body and attributes counted: 1,024–1,048,576 bytes, SQS's default 1,048,576. */
     maximumMessageSize?: number;
+    /** The run's bill: the queue meters its requests there (SqsMeter). */
+    billing?: Billing;
+}
+
+/**
+ * What a queue bills ("Amazon SQS pricing"): "Every Amazon SQS action counts as a request", an empty receive too, each
+ * 64 KB chunk of a request's payload one more; a FIFO queue's send, receive, delete and change-visibility requests at
+ * the FIFO price. A redrive move to the DLQ is SQS's own doing, no API request of the account's: not billed (an
+ * assumption: AWS lists no charge for it).
+ */
+function sqsMeter(queue: string, fifo: boolean) {
+    const price = fifo ? "sqs.fifo.request" : "sqs.standard.request";
+    // The event source mapping's DeleteMessageBatch requests apart: how Lambda deletes is an assumption (ESM_DELETE_BATCH).
+    return new CounterMeter("SQS", queue, { requests: price, deleteBatchRequests: price }, { deleteBatchRequests: "ESM_DELETE_BATCH" });
+}
+export type SqsMeter = ReturnType<typeof sqsMeter>;
+
+/** A request's billed chunks from its UTF-16 length: exact only when it may pass 64 KB (a UTF-16 unit is at most 3 UTF-8 bytes). */
+function chunksOf(body: string, attributes: SQSMessageAttributes | undefined): number {
+    if (body.length * 3 <= CHUNK_BYTES && (attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0)) return 1;
+    const values = attributes === undefined || attributes === EMPTY ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
+    return billedChunks(messageSize(body, values));
 }
 
 /** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
@@ -222,6 +246,8 @@ export class SimQueue {
     private sequence = 0;
     private listeners: (() => void)[] = [];
     private readonly metrics: QueueMetrics | undefined;
+    /** What the queue bills, when the run keeps a bill. */
+    readonly meter: SqsMeter | undefined;
     /** Set at the first message with a MessageGroupId on a standard queue: then it is a fair queue. */
     private fair: FairQueue | undefined;
 
@@ -237,6 +263,7 @@ export class SimQueue {
         this.idPrefix = messageIdPrefix(options.name);
         this.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${options.name}`;
         if (options.cloudwatch) this.metrics = new QueueMetrics(options.cloudwatch, this, clock);
+        this.meter = options.billing?.add(sqsMeter(options.name, this.fifo));
     }
 
     /** An event source mapping polls the queue from now on: its pollers' ReceiveMessage calls keep it active. */
@@ -250,6 +277,7 @@ export class SimQueue {
      */
     setVisibilityTimeout(seconds: number): void {
         this.metrics?.action(this.clock.now);
+        if (this.meter) this.meter.counts.requests++; // SetQueueAttributes
         this.options.visibilityTimeoutSeconds = seconds;
     }
 
@@ -264,11 +292,20 @@ export class SimQueue {
         return sqsMessageRefusal(body, values, this.options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
     }
 
-    /** SendMessage. Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses. */
-    send(body: string, options: SendOptions = {}): string {
+    /** One billed request of a batch call (SendMessageBatch) whose entries total `payloadBytes`: its entries then go to send(…, false). */
+    meterBatchRequest(payloadBytes: number): void {
+        if (this.meter) this.meter.counts.requests += billedChunks(payloadBytes);
+    }
+
+    /**
+     * SendMessage (billed as one, by its 64 KB chunks, unless `metered` is false: an entry of a batch call the caller
+     * billed). Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses.
+     */
+    send(body: string, options: SendOptions = {}, metered = true): string {
         this.metrics?.action(this.clock.now);
         const refused = this.refusal(body, options.attributes);
         if (refused) throw refused;
+        if (metered && this.meter) this.meter.counts.requests += chunksOf(body, options.attributes);
         let deduplicationId: string | undefined;
         if (options.messageGroupId !== undefined && !GROUP_ID.test(options.messageGroupId)) {
             throw new Error(`SendMessage to ${this.options.name}: MessageGroupId ${JSON.stringify(options.messageGroupId)} is not 1–128 alphanumeric or punctuation characters`);
@@ -309,6 +346,11 @@ export class SimQueue {
         }
         const got = this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
         if (got.length > 0) this.metrics?.count("received", got.length);
+        if (this.meter) {
+            let units = 0;
+            for (const m of got) units += m.body.length;
+            this.meter.counts.requests += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, sqsAttributeValues(m.attributes)), 0));
+        }
         return got;
     }
 
@@ -319,6 +361,11 @@ export class SimQueue {
      * (an assumption, default 0.5) from the seeded random source. Returns whether the message is gone.
      */
     delete(receipt: string): boolean {
+        if (this.meter) this.meter.counts.requests++;
+        return this.deleteOne(receipt);
+    }
+
+    private deleteOne(receipt: string): boolean {
         // NumberOfMessagesDeleted counts "every successful deletion operation that uses a valid receipt handle, including
         // duplicate deletions": a message received twice and deleted by both receivers counts twice.
         if (this.metrics) {
@@ -326,6 +373,20 @@ export class SimQueue {
             this.metrics.count("deleted", 1);
         }
         return this.deleteMessage(this.byId().get(receipt.slice(0, receipt.lastIndexOf("#"))), receipt);
+    }
+
+    /**
+     * The mapping's deletes: the messages it received, with the receipt handles it put in the event, less the ones the
+     * response lists as failed; billed as DeleteMessageBatch calls of up to 10 (ESM_DELETE_BATCH, an assumption).
+     */
+    deleteReceivedBatch(batch: readonly SimMessage[], records: readonly { messageId: string; receiptHandle: string }[], failed?: ReadonlySet<string>): void {
+        let deleted = 0;
+        for (let i = 0; i < records.length; i++) {
+            if (failed?.has(records[i].messageId)) continue;
+            this.deleteReceived(batch[i], records[i].receiptHandle);
+            deleted++;
+        }
+        if (this.meter) this.meter.counts.deleteBatchRequests += Math.ceil(deleted / ESM_DELETE_BATCH);
     }
 
     /**
