@@ -4,7 +4,7 @@
 // the board only says which alarms exist and evaluates them at the end.
 import { ConsumerSettings } from "../patterns/config";
 import {
-    AlarmDefinition, DLQ_DEPTH, FUNCTION_ERRORS, FUNCTION_THROTTLES, NOISY_GROUPS, oldestMessageAge, RECORDS_RETRIED, RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS,
+    AlarmDefinition, DLQ_DEPTH, FUNCTION_ERRORS, FUNCTION_RECURSIVE_INVOCATIONS_DROPPED, FUNCTION_THROTTLES, NOISY_GROUPS, oldestMessageAge, RECORDS_RETRIED, RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS,
     TOPIC_DELIVERY_FAILURES, topicDeliveriesLagging,
 } from "../patterns/shared/alarm-definitions";
 import type { AsyncLambda } from "./sim/async-lambda";
@@ -43,13 +43,15 @@ export class AlarmBoard {
     }
 
     /**
-     * A function (consuming a queue, or invoked asynchronously): ObservedFunction's Errors and Throttles alarms; a
+     * A function (consuming a queue, or invoked asynchronously): ObservedFunction's Errors, Throttles and
+     * RecursiveInvocationsDropped alarms; a
      * queue's consumer also SqsConsumer's alarm on its handler's RecordsRetried EMF metric (`name` is its service).
      */
     function(name: string, fn: EventSourceMapping | AsyncLambda): void {
         const dims = { FunctionName: fn.options.functionName };
         this.add(name, FUNCTION_ERRORS, dims);
         this.add(name, FUNCTION_THROTTLES, dims);
+        this.add(name, FUNCTION_RECURSIVE_INVOCATIONS_DROPPED, dims);
         if (fn instanceof EventSourceMapping) this.add(name, RECORDS_RETRIED, { service: name });
     }
 

@@ -5,7 +5,7 @@
 import { dollars } from "./cost/billing";
 import { PRICE_REGION, PRICE_TABLE_DATE } from "./cost/prices";
 import { costAssumes, faultExtra } from "./cost/report";
-import { alarmTimes, conservationLine, formatDuration, timeToDetect } from "./report";
+import { alarmTimes, conservationLine, eventLogRows, formatDuration, timeToDetect } from "./report";
 import type { ScenarioResult } from "./scenario";
 import { cellText, SweepResult } from "./sweep";
 
@@ -114,6 +114,20 @@ function alarmState(a: ScenarioResult["alarms"][number], faultStartSeconds: numb
     return `<span class="bad">${esc(alarmTimes(a, faultStartSeconds))}</span>${again.length === 0 ? "" : `; ALARM again at ${again.map(span).join("; at ")}`}`;
 }
 
+/** One event's path as the bus logged it: record types in order (repeats folded), then every type's count over the run. */
+function eventLogSection(r: ScenarioResult): string {
+    const log = r.eventLog;
+    if (!log) return "";
+    const start = log.records[0]?.message_timestamp_ms ?? 0;
+    const rows = eventLogRows(log, start).map((row) => `<tr><td class="nowrap">${esc(formatDuration(Math.round(row.fromSeconds)))}${row.count > 1 ? ` – ${esc(formatDuration(Math.round(row.toSeconds)))}` : ""}</td>`
+        + `<td><code>${esc(row.messageType)}</code></td><td class="num">${row.count}</td><td>${esc(row.note)}</td></tr>`).join("");
+    const counts = Object.entries(log.counts).map(([t, n]) => `<tr><td><code>${esc(t)}</code></td><td class="num">${n}</td></tr>`).join("");
+    return `<h3>Event log (${esc(log.title)})</h3>
+<p class="rule">The records EventBridge writes to the bus's log group for one event, as its event bus log schema names them (message_type); which level sends which step is the lab's reading of the level definitions (docs/fidelity.md).</p>
+<table><thead><tr><th>when (from the event's receipt)</th><th>message_type</th><th class="num">records</th><th>what they say</th></tr></thead><tbody>${rows}</tbody></table>
+<table style="margin-top:12px"><thead><tr><th>every event: message_type</th><th class="num">records at ${esc(log.level)}</th></tr></thead><tbody>${counts}</tbody></table>`;
+}
+
 function scenarioSection(r: ScenarioResult, svg: string): string {
     const params = Object.entries(r.params).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
     const measures = Object.entries(r.measures).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(v)}</td></tr>`).join("");
@@ -128,6 +142,7 @@ function scenarioSection(r: ScenarioResult, svg: string): string {
 <h3>Expected (the documented AWS behaviour)</h3><ul>${expectations}</ul>
 <h3>Detection</h3><p>${detectionCell(r)}</p>
 <table><thead><tr><th>alarm</th><th>reads</th><th>state</th></tr></thead><tbody>${alarms}</tbody></table>
+${eventLogSection(r)}
 <h3>Measured</h3><table><tbody>${measures}</tbody></table>
 ${costSection(r)}
 <h3>Parameters</h3><table><tbody>${params}</tbody></table>

@@ -1,7 +1,7 @@
 // The lab's text outputs: the terminal report and the README tables, from a ScenarioResult (charts: charts.ts).
 // A figure that follows from a value AWS does not publish says so where it is printed.
 import { costLines, costPerMillion, faultExtra } from "./cost/report";
-import { AssumedValue, ScenarioResult } from "./scenario";
+import { AssumedValue, EventLog, ScenarioResult } from "./scenario";
 import { AlarmOutcome, EVALUATION_RANGE_EXTRA_PERIODS, EvaluationAssumption } from "./sim/cloudwatch";
 import { SQS_METRICS_RESUME_DELAY_MS } from "./sim/sqs";
 import { PRICE_REGION, PRICE_TABLE_DATE } from "./cost/prices";
@@ -61,6 +61,46 @@ export function conservationLine(r: ScenarioResult): string {
     return c.holds ? `✔ conserved: ${sum}` : `✘ LOST ${c.lost.length}: ${sum}; missing ${c.lost.slice(0, 5).join(", ")}${c.lost.length > 5 ? ", …" : ""}`;
 }
 
+/** One row of a followed event's log: a record type, how many in a row, and when the first and last were sent (s into the run). */
+export interface EventLogRow {
+    messageType: string;
+    count: number;
+    fromSeconds: number;
+    toSeconds: number;
+    /** What the records say beyond their type: the rule, the target, the error (the first record's). */
+    note: string;
+}
+
+/** The followed event's records with repeats folded, in the order the bus sent them. `startMs`: the run's wall-clock start. */
+export function eventLogRows(log: EventLog, startMs: number): EventLogRow[] {
+    const rows: EventLogRow[] = [];
+    for (const r of log.records) {
+        const at = (r.message_timestamp_ms - startMs) / 1000;
+        const last = rows[rows.length - 1];
+        if (last && last.messageType === r.message_type) {
+            last.count++;
+            last.toSeconds = at;
+            continue;
+        }
+        const d = r.details;
+        const note = [d.rule_arn ? `rule ${String(d.rule_arn).split("/").pop()}` : "", d.dead_letter_arn ? `DLQ ${String(d.dead_letter_arn).split(":").pop()}` : "",
+            r.error ? `${r.error.aws_service}: ${r.error.error_message}` : ""].filter(Boolean).join("; ");
+        rows.push({ messageType: r.message_type, count: 1, fromSeconds: at, toSeconds: at, note });
+    }
+    return rows;
+}
+
+function eventLogLines(r: ScenarioResult): string[] {
+    const log = r.eventLog;
+    if (!log) return [];
+    const start = log.records[0]?.message_timestamp_ms ?? 0;
+    const counts = Object.entries(log.counts).map(([t, n]) => `${t} ${n}`).join(" · ");
+    return [`   event log   ${log.title}`,
+        ...eventLogRows(log, start).map((row) => `     ${formatDuration(Math.round(row.fromSeconds))}${row.count > 1 ? `–${formatDuration(Math.round(row.toSeconds))}` : ""}`.padEnd(22)
+            + ` ${row.messageType}${row.count > 1 ? ` ×${row.count}` : ""}${row.note ? `  (${row.note})` : ""}`),
+        `     all events: ${wrap(counts || "no records at this level", 100, "       ")}`];
+}
+
 /** The terminal report of one run. */
 export function formatReport(r: ScenarioResult): string {
     const pad = "               ";
@@ -74,6 +114,7 @@ export function formatReport(r: ScenarioResult): string {
         "   expected (the documented AWS behaviour)",
         ...r.expectations.map((e) => `     ${e.holds ? "✔" : "✘"} ${wrap(e.claim, 100, "       ")}`),
         ...detection(r),
+        ...eventLogLines(r),
         ...costLines(r, pad),
         ...(r.assumes.length === 0 ? [] : ["   assumed     (values AWS does not publish; docs/fidelity.md, Assumptions)",
             ...r.assumes.map((a) => `     ${wrap(`${a.name}: ${a.value}; ${a.figures}`, 100, "       ")}`)]),

@@ -3,6 +3,7 @@
 import { ConfigError, LabConfig, parseLabConfig, PROJECT, settingsFieldNames, ToggleKey } from "../patterns/config";
 import { Conservation, LabRun, Timeline } from "./harness";
 import type { AlarmOutcome } from "./sim/cloudwatch";
+import type { BusLogRecord } from "./sim/eventbridge";
 import type { CostReport } from "./cost/billing";
 
 export type ParamValue = number | boolean | string;
@@ -41,8 +42,19 @@ export interface Findings {
     expectations: { claim: string; holds: boolean }[];
     /** One paragraph: what happened and the AWS rule behind it, with this run's numbers. */
     explanation: string;
+    /** One event's path as the service logs it (an EventBridge bus's log records), and each record type's count over all events. */
+    eventLog?: EventLog;
     /** The messages the run's cost is divided by, when not the conservation ledger's units (fan-out: orders published, not subscriber copies). */
     messages?: number;
+}
+
+export interface EventLog {
+    title: string;
+    level: string;
+    /** The record types in order, repeats folded: "EVENT_RECEIPT → … → INVOCATION_DLQ". */
+    path: string;
+    records: BusLogRecord[];
+    counts: Record<string, number>;
 }
 
 export interface Scenario<K extends ToggleKey = ToggleKey> {

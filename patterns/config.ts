@@ -102,7 +102,15 @@ export interface EventRoutingSettings extends ConsumerSettings {
     archive: boolean;
     /** Days the archive keeps events. */
     archiveRetentionDays: number;
+    /** What the bus logs ("Configuring logs for Amazon EventBridge event buses"): ERROR, INFO or TRACE; never OFF. */
+    busLogLevel: BusLogLevel;
+    /** Whether bus log records carry the event and target input (IncludeDetail FULL): the payload lands in the logs. */
+    busLogIncludeDetail: boolean;
 }
+
+/** The bus log levels the stack allows: EventBridge's LogConfig levels except OFF (the policy pack requires logging). */
+export const BUS_LOG_LEVELS = ["ERROR", "INFO", "TRACE"] as const;
+export type BusLogLevel = (typeof BUS_LOG_LEVELS)[number];
 
 export const EVENT_ROUTING_DEFAULTS: Readonly<EventRoutingSettings> = {
     ...CONSUMER_DEFAULTS,
@@ -114,6 +122,10 @@ export const EVENT_ROUTING_DEFAULTS: Readonly<EventRoutingSettings> = {
     asyncMaximumEventAgeSeconds: 3_600,
     archive: false,
     archiveRetentionDays: 7,
+    // Errors only: every failed, retried and dead-lettered delivery, at a fraction of INFO's volume (INFO and TRACE add
+    // records for every event received, matched and delivered). No detail: order payloads stay out of the logs.
+    busLogLevel: "ERROR",
+    busLogIncludeDetail: false,
 };
 
 /**
@@ -184,12 +196,14 @@ export class ConfigError extends Error {
     }
 }
 
-type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath"; maxLength: number; why: string } | { kind: "pollers" };
+type Rule = { kind: "int"; min: number; max: number; why: string } | { kind: "bool" } | { kind: "jmespath"; maxLength: number; why: string } | { kind: "pollers" }
+    | { kind: "choice"; choices: readonly string[]; why: string };
 type Rules<T> = Record<keyof T, Rule>;
 
 const int = (min: number, max: number, why: string): Rule => ({ kind: "int", min, max, why });
 const bool: Rule = { kind: "bool" };
 const jmespath = (maxLength: number, why: string): Rule => ({ kind: "jmespath", maxLength, why });
+const choice = (choices: readonly string[], why: string): Rule => ({ kind: "choice", choices, why });
 const pollers: Rule = { kind: "pollers" };
 
 const CONSUMER_RULES: Rules<ConsumerSettings> = {
@@ -216,6 +230,8 @@ const EVENT_ROUTING_RULES: Rules<EventRoutingSettings> = {
     asyncMaximumEventAgeSeconds: int(60, 21_600, "Lambda asynchronous invocation"),
     archive: bool,
     archiveRetentionDays: int(1, 3650, "EventBridge archive retention"),
+    busLogLevel: choice(BUS_LOG_LEVELS, "EventBridge event bus log level; OFF is not allowed: the policy pack requires bus logging"),
+    busLogIncludeDetail: bool,
 };
 
 const IDEMPOTENT_CONSUMER_RULES: Rules<IdempotentConsumerSettings> = {
@@ -273,6 +289,10 @@ function checkValue(key: string, value: unknown, rule: Rule): number | boolean |
         } catch (error) {
             throw new ConfigError(key, value, `${allowed} (${(error as Error).message.split("\n")[0]})`);
         }
+        return value;
+    }
+    if (rule.kind === "choice") {
+        if (typeof value !== "string" || !rule.choices.includes(value)) throw new ConfigError(key, value, `one of ${rule.choices.join(", ")} (${rule.why})`);
         return value;
     }
     if (rule.kind === "bool") {

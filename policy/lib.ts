@@ -139,6 +139,11 @@ export const T = {
     subscription: "aws:sns/topicSubscription:TopicSubscription",
     permission: "aws:lambda/permission:Permission",
     invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    recursionConfig: "aws:lambda/functionRecursionConfig:FunctionRecursionConfig",
+    eventBus: "aws:cloudwatch/eventBus:EventBus",
+    logDeliverySource: "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+    logDelivery: "aws:cloudwatch/logDelivery:LogDelivery",
+    logDeliveryDestination: "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
 } as const;
 
 /** Queues that receive other resources' failures: redrive targets, subscription and target DLQs, failure destinations. */

@@ -24,6 +24,14 @@ describe("config", () => {
         assert.equal(config.logRetentionDays, 14);
     });
 
+    it("the bus logs at ERROR without detail by default; INFO and TRACE are accepted", () => {
+        assert.deepEqual([defaultConfig().eventRouting.busLogLevel, defaultConfig().eventRouting.busLogIncludeDetail], ["ERROR", false]);
+        for (const level of ["INFO", "TRACE"]) {
+            const config = parseLabConfig({ [`${P}:eventRoutingSettings`]: JSON.stringify({ busLogLevel: level, busLogIncludeDetail: true }) });
+            assert.deepEqual([config.eventRouting.busLogLevel, config.eventRouting.busLogIncludeDetail], [level, true]);
+        }
+    });
+
     it("reads provisioned pollers with AWS's defaults for the field left out, and drops the default maximumConcurrency (exclusive)", () => {
         const config = parseLabConfig({
             [`${P}:queueWorkerSettings`]: '{"provisionedPollers":{"minimumPollers":4}}',
@@ -48,6 +56,12 @@ describe("config", () => {
             `Invalid config ${P}:queueWorkerSettings.batchSize = 50: allowed at most 10 unless maximumBatchingWindowSeconds ≥ 1 (SQS event source mapping)`],
         ["a batching window over 300 s", { queueWorkerSettings: { maximumBatchingWindowSeconds: 301 } },
             `Invalid config ${P}:queueWorkerSettings.maximumBatchingWindowSeconds = 301: allowed an integer 0–300 (SQS event source mapping)`],
+        ["a bus log level EventBridge has but the stack refuses (OFF)", { eventRouting: true, eventRoutingSettings: { busLogLevel: "OFF" } },
+            `Invalid config ${P}:eventRoutingSettings.busLogLevel = "OFF": allowed one of ERROR, INFO, TRACE (EventBridge event bus log level; OFF is not allowed: the policy pack requires bus logging)`],
+        ["a bus log level in the wrong case", { eventRoutingSettings: { busLogLevel: "trace" } },
+            `Invalid config ${P}:eventRoutingSettings.busLogLevel = "trace": allowed one of ERROR, INFO, TRACE (EventBridge event bus log level; OFF is not allowed: the policy pack requires bus logging)`],
+        ["bus log detail that is not a boolean", { eventRoutingSettings: { busLogIncludeDetail: "FULL" } },
+            `Invalid config ${P}:eventRoutingSettings.busLogIncludeDetail = "FULL": allowed true or false`],
         ["a maximum concurrency below 2", { queueWorkerSettings: { maximumConcurrency: 1 } },
             `Invalid config ${P}:queueWorkerSettings.maximumConcurrency = 1: allowed an integer 2–1000 (SQS event source mapping)`],
         ["a function timeout over 900 s", { queueWorkerSettings: { functionTimeoutSeconds: 901 } },

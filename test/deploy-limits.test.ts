@@ -271,6 +271,31 @@ export const LIMITS: Limit[] = [
         check: (r) => nameCheck(48, /^[A-Za-z0-9._-]+$/)(r, []) ?? textCheck("description", 512)(r, []),
     },
     {
+        type: "aws:lambda/functionRecursionConfig:FunctionRecursionConfig", limit: "recursive loop setting", value: "Allow or Terminate (the program sets Terminate)",
+        enforced: `policy function-recursion-terminate, ${THIS_TEST}`, page: ["PutFunctionRecursionConfig (AWS Lambda API Reference)", "https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionRecursionConfig.html"],
+        check: (r) => (["Allow", "Terminate"].includes(r.inputs.recursiveLoop) ? undefined : `recursiveLoop ${JSON.stringify(r.inputs.recursiveLoop)} is not Allow or Terminate`),
+    },
+    {
+        type: "aws:cloudwatch/logDeliverySource:LogDeliverySource", limit: "delivery source name and log type", value: "name 1–60 characters: A–Z a–z 0–9 _ -; an event bus's log types ERROR_LOGS, INFO_LOGS, TRACE_LOGS",
+        enforced: NAME_AUTO, page: ["PutDeliverySource (Amazon CloudWatch Logs API Reference)", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliverySource.html"], seen: false,
+        check: (r) => nameCheck(60, /^[A-Za-z0-9_-]+$/)(r, []) ?? (["ERROR_LOGS", "INFO_LOGS", "TRACE_LOGS"].includes(r.inputs.logType) ? undefined : `logType ${r.inputs.logType} is not an event bus log type`),
+    },
+    {
+        type: "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", limit: "delivery destination name", value: "1–60 characters: A–Z a–z 0–9 _ -",
+        enforced: NAME_AUTO, page: ["PutDeliveryDestination (Amazon CloudWatch Logs API Reference)", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestination.html"], seen: false,
+        check: nameCheck(60, /^[A-Za-z0-9_-]+$/),
+    },
+    {
+        type: "aws:cloudwatch/logDelivery:LogDelivery", limit: "source and destination", value: "exactly one delivery source and one delivery destination per delivery",
+        enforced: THIS_TEST, page: ["CreateDelivery (Amazon CloudWatch Logs API Reference)", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html"],
+        check: (r) => (r.inputs.deliverySourceName && r.inputs.deliveryDestinationArn ? undefined : "a delivery needs deliverySourceName and deliveryDestinationArn"),
+    },
+    {
+        type: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", limit: "resource policy document", value: "1–5,120 characters; IAM policy characters",
+        enforced: THIS_TEST, page: ["PutResourcePolicy (Amazon CloudWatch Logs API Reference)", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html"], seen: false,
+        check: (r) => (POLICY_CHARACTERS.test(r.inputs.policyDocument ?? "") ? within("policyDocument characters", longestArns(r.inputs.policyDocument ?? "").length, 5120, 1) : "policyDocument has a character outside the IAM policy grammar"),
+    },
+    {
         type: "aws:dynamodb/table:Table", limit: "table name", value: "3–255 characters: a–z A–Z 0–9 _ - .",
         enforced: NAME_AUTO, page: ["CreateTable (Amazon DynamoDB API Reference)", "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html"], seen: false,
         check: nameCheck(255, /^[A-Za-z0-9_.-]+$/, "name", 3),

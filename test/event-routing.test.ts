@@ -107,11 +107,33 @@ describe("event-routing pattern", () => {
         assert.equal(archive.retentionDays, 30);
     });
 
+    it("the bus logs at ERROR without detail, and CloudWatch Logs delivers each log type into the bus's own vended log group, for this account and these sources only", () => {
+        assert.deepEqual(bus().inputs.logConfig, { level: "ERROR", includeDetail: "NONE" });
+        const group = stack.get(T.logGroup, "event-routing-bus-logs");
+        assert.equal(group.inputs.name, `/aws/vendedlogs/events/event-bus/${bus().state.name}`);
+        const destination = stack.get("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "event-routing-bus-logs-destination");
+        assert.equal(destination.inputs.deliveryDestinationConfiguration.destinationResourceArn, group.state.arn);
+        const sources = ["error-logs", "info-logs", "trace-logs"].map((t) => stack.get("aws:cloudwatch/logDeliverySource:LogDeliverySource", `event-routing-bus-${t}`));
+        assert.deepEqual(sources.map((x) => [x.inputs.logType, x.inputs.resourceArn]), ["ERROR_LOGS", "INFO_LOGS", "TRACE_LOGS"].map((t) => [t, bus().state.arn]));
+        for (const [i, source] of sources.entries()) {
+            const delivery = stack.get("aws:cloudwatch/logDelivery:LogDelivery", `event-routing-bus-${["error-logs", "info-logs", "trace-logs"][i]}-delivery`).inputs;
+            assert.deepEqual([delivery.deliverySourceName, delivery.deliveryDestinationArn], [source.state.name, destination.state.arn]);
+        }
+        const policy = stack.get("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "event-routing-bus-log-delivery").inputs;
+        assert.equal(policy.resourceArn, group.state.arn);
+        const [statement] = JSON.parse(policy.policyDocument).Statement;
+        assert.deepEqual(statement.Principal, { Service: "delivery.logs.amazonaws.com" });
+        assert.deepEqual(statement.Resource, [`${group.state.arn}:log-stream:*`]);
+        assert.deepEqual(statement.Condition.ArnLike["aws:SourceArn"], sources.map((x) => x.state.arn));
+        assert.ok(statement.Condition.StringEquals["aws:SourceAccount"]);
+    });
+
     it("exports the bus, the rules and every DLQ", () => {
         const run = stack.run;
         assert.deepEqual(run.outputs.eventRouting, {
             busName: bus().state.name,
             busArn: bus().state.arn,
+            busLogGroupName: stack.get(T.logGroup, "event-routing-bus-logs").state.name,
             producerFunctionName: stack.get(T.fn, "event-routing-producer").state.name,
             ruleArns: { highValue: rule("event-routing-high-value").state.arn, euOrders: rule("event-routing-eu-orders").state.arn },
             highValueQueueUrl: stack.get(T.queue, "event-routing-high-value").state.url,

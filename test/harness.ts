@@ -86,6 +86,14 @@ function physicalState(type: string, name: string, inputs: Record<string, any>):
         }
         case "aws:dynamodb/table:Table":
             return { id: physical, state: { name: physical, arn: arn("dynamodb", `table/${physical}`) } };
+        case "aws:cloudwatch/logDeliverySource:LogDeliverySource":
+            return { id: physical, state: { name: physical, arn: arn("logs", `delivery-source:${physical}`) } };
+        case "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":
+            return { id: physical, state: { name: physical, arn: arn("logs", `delivery-destination:${physical}`) } };
+        case "aws:cloudwatch/logDelivery:LogDelivery": {
+            const id = shortHash(`delivery:${name}`).repeat(2);
+            return { id, state: { arn: arn("logs", `delivery:${id}`) } };
+        }
         default:
             return { id: `${physical}-id`, state: {} };
     }
@@ -94,7 +102,8 @@ function physicalState(type: string, name: string, inputs: Record<string, any>):
 /** Types whose `name` the provider's Check fills in (auto-naming) when the program leaves it unset. */
 const AUTONAMED = new Set(["aws:sqs/queue:Queue", "aws:lambda/function:Function", "aws:iam/role:Role", "aws:sns/topic:Topic",
     "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
-    "aws:cloudwatch/eventArchive:EventArchive", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup"]);
+    "aws:cloudwatch/eventArchive:EventArchive", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource", "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"]);
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
     constructor(private readonly preview: boolean) {}

@@ -102,7 +102,7 @@ describe("lab: CloudWatch alarm evaluation", () => {
         const all: AlarmDefinition[] = [
             definitions.DLQ_DEPTH, definitions.oldestMessageAge(300), definitions.FUNCTION_ERRORS, definitions.RECORDS_RETRIED, definitions.FUNCTION_THROTTLES,
             definitions.TOPIC_DELIVERY_FAILURES, definitions.topicDeliveriesLagging(3), definitions.RULE_FAILED_INVOCATIONS, definitions.RULE_RETRY_ATTEMPTS,
-            definitions.TABLE_WRITE_THROTTLES, definitions.NOISY_GROUPS,
+            definitions.TABLE_WRITE_THROTTLES, definitions.NOISY_GROUPS, definitions.FUNCTION_RECURSIVE_INVOCATIONS_DROPPED,
         ];
         for (const d of all) assert.ok(TREATMENTS.includes(d.treatMissingData), d.suffix);
         // One comment per definition names the treatment and the AWS rule behind it.
@@ -111,6 +111,8 @@ describe("lab: CloudWatch alarm evaluation", () => {
         assert.equal(TABLE_WRITE_THROTTLES.treatMissingData, "ignore"); // "AWS/DynamoDB ... always ignore missing data"
         assert.equal(DLQ_DEPTH.treatMissingData, "ignore");
         assert.equal(TOPIC_DELIVERY_FAILURES.treatMissingData, "notBreaching");
+        // Lambda sends RecursiveInvocationsDropped only when it stops an invocation: no datapoint is a healthy minute.
+        assert.equal(definitions.FUNCTION_RECURSIVE_INVOCATIONS_DROPPED.treatMissingData, "notBreaching");
         const deployed = fs.readFileSync(path.join(__dirname, "..", "patterns", "shared", "alarms.ts"), "utf8");
         assert.match(deployed, /treatMissingData: definition\.treatMissingData/);
     });

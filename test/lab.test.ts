@@ -51,6 +51,19 @@ function balanced(q: SimQueue): boolean {
 }
 
 describe("lab: scenarios show the documented AWS behaviour with the real handlers", () => {
+    it("recursive requeue: a handler sending to its own queue runs 16 invocations per chain, then every receive is stopped until the message is in the source DLQ; RecursiveInvocationsDropped alarms", async () => {
+        const r = await runScenario(findScenario("recursive-requeue"));
+        assert.ok(r.conservation.holds);
+        assert.deepEqual([r.conservation.processed, r.conservation.deadLettered, r.conservation.inFlight], [15, 5, 0]);
+        assert.equal(r.measures["invocations per looping order (max; assumed limit)"], 16);
+        assert.equal(r.measures["invocations stopped (RecursiveInvocationsDropped)"], 5 * 5, "5 chains × maxReceiveCount receives each");
+        const alarm = r.alarms.find((a) => a.name === "queue-worker-fn-recursion-dropped")!;
+        assert.equal(alarm.metricName, "RecursiveInvocationsDropped");
+        assert.ok(alarm.firstAlarmSeconds !== null && alarm.firstAlarmSeconds <= 120, `${alarm.firstAlarmSeconds}`);
+        assert.ok(r.expectations.every((e) => e.holds), JSON.stringify(r.expectations));
+        assert.ok(r.assumes.some((a) => a.name === "RECURSION_LIMIT"));
+    });
+
     it("poison message with partial batch responses: received exactly maxReceiveCount times, then in the DLQ; its 9 batch-mates processed once", async () => {
         const r = await run("poison-message");
         assert.equal(m(r, "receives per poison message"), 5);

@@ -53,8 +53,12 @@ describe("all four patterns together: names, alarms and dashboard", () => {
         }
     });
 
-    it("every function alarms on Errors and Throttles", () => {
-        for (const fn of stack.ofType(T.fn)) assert.deepEqual(metricsOf(alarmsOn("FunctionName", fn.state.name)), ["Errors", "Throttles"], fn.name);
+    it("every function alarms on Errors, Throttles and RecursiveInvocationsDropped, and its own FunctionRecursionConfig says Terminate", () => {
+        const configs = stack.ofType("aws:lambda/functionRecursionConfig:FunctionRecursionConfig");
+        for (const fn of stack.ofType(T.fn)) {
+            assert.deepEqual(metricsOf(alarmsOn("FunctionName", fn.state.name)), ["Errors", "RecursiveInvocationsDropped", "Throttles"], fn.name);
+            assert.deepEqual(configs.filter((c) => c.inputs.functionName === fn.state.name).map((c) => c.inputs.recursiveLoop), ["Terminate"], fn.name);
+        }
     });
 
     it("every rule with targets alarms on FailedInvocations and on RetryInvocationAttempts (3 of 15 minutes), read with both dimension sets the EventBridge page names; the idempotency table on throttled writes", () => {

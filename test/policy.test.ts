@@ -25,6 +25,14 @@ const Q = "aws:sqs/queue:Queue";
 const FN = "aws:lambda/function:Function";
 const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const RECURSION = "aws:lambda/functionRecursionConfig:FunctionRecursionConfig";
+const BUS = "aws:cloudwatch/eventBus:EventBus";
+const SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource";
+const DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery";
+
+/** A function's recursion config as the lab states it (`loop` Terminate), linked by dependency in a preview, by name otherwise. */
+const recursionOf = (fn: AnalyzedResource, preview: boolean, loop = "Terminate") => res(RECURSION, `${fn.name}-recursion`,
+    { functionName: preview ? UNKNOWN_VALUE : (fn.properties as any).name, recursiveLoop: loop }, preview ? { functionName: [fn.urn] } : {});
 
 /**
  * A queue consumer as the lab builds it. `preview`: a new stack's preview — ARNs unknown, resources linked only
@@ -43,7 +51,7 @@ function consumerStack(preview: boolean, edit: { visibility?: number; timeout?: 
         deps({ eventSourceArn: [queue.urn], functionName: [fn.urn] }));
     const dlqAlarm = res(ALARM, "orders-dlq-depth", { metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: preview ? UNKNOWN_VALUE : "orders-dlq-1111111" } }, deps({ dimensions: [dlq.urn] }));
     const errors = res(ALARM, "orders-fn-errors", { metricName: "Errors", dimensions: { FunctionName: preview ? UNKNOWN_VALUE : "orders-fn-3333333" } }, deps({ dimensions: [fn.urn] }));
-    return [dlq, queue, fn, esm, dlqAlarm, errors].filter((r) => !edit.drop?.includes(r.name));
+    return [dlq, queue, fn, esm, dlqAlarm, errors, recursionOf(fn, preview)].filter((r) => !edit.drop?.includes(r.name));
 }
 
 describe("policy pack (through its gRPC analyzer)", function () {
@@ -64,7 +72,7 @@ describe("policy pack (through its gRPC analyzer)", function () {
             "async-function-has-failure-destination:mandatory", "dlq-has-depth-alarm:mandatory", "function-has-errors-alarm:mandatory",
             "visibility-timeout-exceeds-function-timeout:mandatory", "visibility-timeout-recommended:advisory",
             "dlq-retention-longer-than-source:advisory", "max-receive-count-at-least-5:advisory",
-            "runtime-not-near-deprecation:mandatory", "sqs-event-source-scaling-valid:mandatory",
+            "runtime-not-near-deprecation:mandatory", "sqs-event-source-scaling-valid:mandatory", "function-recursion-terminate:mandatory", "eventbridge-bus-logging:mandatory",
         ]);
         for (const p of policies) assert.ok(p.description.length > 60, p.name);
     });
@@ -156,11 +164,50 @@ describe("policy pack (through its gRPC analyzer)", function () {
             const fn = res(FN, "handler", { name: "handler-1", timeout: 10 });
             const target = res("aws:cloudwatch/eventTarget:EventTarget", "t", { rule: "r", arn: UNKNOWN_VALUE, deadLetterConfig: { arn: "arn:aws:sqs:us-east-1:1:dlq" } }, { arn: [fn.urn] });
             const errors = res(ALARM, "handler-errors", { metricName: "Errors", dimensions: { FunctionName: UNKNOWN_VALUE } }, { dimensions: [fn.urn] });
-            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors])), ["async-function-has-failure-destination"]);
+            const recursion = recursionOf(fn, true);
+            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors, recursion])), ["async-function-has-failure-destination"]);
             const config = res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "handler-async",
                 { functionName: UNKNOWN_VALUE, destinationConfig: { onFailure: { destination: UNKNOWN_VALUE } } }, { functionName: [fn.urn] });
-            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors, config])), []);
+            assert.deepEqual(fired(await analyzer.analyzeStack([fn, target, errors, recursion, config])), []);
         });
+
+        for (const preview of [false, true]) {
+            const mode = preview ? "preview" : "update";
+            it(`${mode}: function-recursion-terminate passes a function with recursiveLoop Terminate, fails one without a recursion config or with Allow`, async () => {
+                const stack = consumerStack(preview);
+                assert.deepEqual(fired(await analyzer.analyzeStack(stack)), [], "pass fixture: Terminate");
+                const without = await analyzer.analyzeStack(consumerStack(preview, { drop: ["orders-fn-recursion"] }));
+                assert.deepEqual(fired(without), ["function-recursion-terminate"], "fail fixture: no config");
+                assert.match(without[0].message, /orders-fn has no FunctionRecursionConfig/);
+                const fn = stack.find((r) => r.name === "orders-fn")!;
+                const allow = await analyzer.analyzeStack([...consumerStack(preview, { drop: ["orders-fn-recursion"] }), recursionOf(fn, preview, "Allow")]);
+                assert.deepEqual(fired(allow), ["function-recursion-terminate"], "fail fixture: Allow");
+                assert.match(allow[0].message, /sets recursiveLoop "Allow"; allowed Terminate/);
+            });
+
+            /** A bus logging at `level` with deliveries for `types`. */
+            const busStack = (level: string | undefined, types: string[]) => {
+                const bus = res(BUS, "orders-bus", { name: "orders-bus-1", arn: preview ? UNKNOWN_VALUE : "arn:aws:events:us-east-1:1:event-bus/orders-bus-1", ...(level ? { logConfig: { level, includeDetail: "NONE" } } : {}) });
+                const rs: AnalyzedResource[] = [bus];
+                for (const logType of types) {
+                    const source = res(SOURCE, `bus-${logType}`, { name: `bus-${logType}-1`, logType, resourceArn: preview ? UNKNOWN_VALUE : "arn:aws:events:us-east-1:1:event-bus/orders-bus-1" }, preview ? { resourceArn: [bus.urn] } : {});
+                    const delivery = res(DELIVERY, `bus-${logType}-delivery`, { deliverySourceName: preview ? UNKNOWN_VALUE : `bus-${logType}-1`, deliveryDestinationArn: "arn:aws:logs:us-east-1:1:delivery-destination:d" }, preview ? { deliverySourceName: [source.urn] } : {});
+                    rs.push(source, delivery);
+                }
+                return rs;
+            };
+            it(`${mode}: eventbridge-bus-logging passes a bus logging at ERROR with its error logs delivered, fails one logging OFF, unset, or at TRACE without the trace logs delivered`, async () => {
+                assert.deepEqual(fired(await analyzer.analyzeStack(busStack("ERROR", ["ERROR_LOGS"]))), [], "pass fixture: ERROR");
+                assert.deepEqual(fired(await analyzer.analyzeStack(busStack("TRACE", ["ERROR_LOGS", "INFO_LOGS", "TRACE_LOGS"]))), [], "pass fixture: TRACE");
+                const off = await analyzer.analyzeStack(busStack("OFF", ["ERROR_LOGS"]));
+                assert.deepEqual(fired(off), ["eventbridge-bus-logging"], "fail fixture: OFF");
+                assert.match(off[0].message, /logs at "OFF"; allowed ERROR, INFO or TRACE/);
+                assert.deepEqual(fired(await analyzer.analyzeStack(busStack(undefined, []))), ["eventbridge-bus-logging"], "fail fixture: no logConfig");
+                const undelivered = await analyzer.analyzeStack(busStack("TRACE", ["ERROR_LOGS", "INFO_LOGS"]));
+                assert.deepEqual(fired(undelivered), ["eventbridge-bus-logging"], "fail fixture: TRACE_LOGS not delivered");
+                assert.match(undelivered[0].message, /logs at TRACE but TRACE_LOGS is not delivered anywhere/);
+            });
+        }
     });
 
     describe("runtime-not-near-deprecation: from the dated table of Lambda's runtimes page, on a date set through its config", () => {
@@ -281,6 +328,8 @@ describe("policy pack (through its gRPC analyzer)", function () {
             }), "iam-no-wildcard-actions"],
             ["the DLQ's alarm removed", (rs) => rs.filter((r) => r.name !== "queue-worker-dlq-depth"), "dlq-has-depth-alarm"],
             ["the function's Errors alarm removed", (rs) => rs.filter((r) => r.name !== "queue-worker-fn-errors"), "function-has-errors-alarm"],
+            ["the function's recursion config removed", (rs) => rs.filter((r) => r.name !== "queue-worker-fn-recursion"), "function-recursion-terminate"],
+            ["recursive loops allowed", edit(RECURSION, "queue-worker-fn-recursion", (i) => { i.recursiveLoop = "Allow"; }), "function-recursion-terminate"],
         ];
         // One preview run of the queue worker; each variant edits a copy of what it registered.
         let queueWorker: RecordedResource[];
@@ -289,6 +338,19 @@ describe("policy pack (through its gRPC analyzer)", function () {
             if (run.error) throw run.error;
             queueWorker = run.resources;
         });
+        it("the event routing program's bus logs at ERROR with its error logs delivered; logging OFF or the ERROR_LOGS delivery removed fails eventbridge-bus-logging", async () => {
+            const run = await runProgram({ eventRouting: true }, { preview: true });
+            if (run.error) throw run.error;
+            const bus = run.resources.find((r) => r.type === BUS)!;
+            assert.deepEqual(bus.inputs.logConfig, { level: "ERROR", includeDetail: "NONE" });
+            assert.deepEqual(fired(await analyzeRun(analyzer, run.resources)), []);
+            const off = edit(BUS, bus.name, (i) => { i.logConfig.level = "OFF"; })(run.resources);
+            assert.deepEqual(fired(await analyzeRun(analyzer, off)), ["eventbridge-bus-logging"]);
+            const undelivered = run.resources.filter((r) => r.name !== "event-routing-bus-error-logs-delivery");
+            assert.equal(undelivered.length, run.resources.length - 1);
+            assert.deepEqual(fired(await analyzeRun(analyzer, undelivered)), ["eventbridge-bus-logging"]);
+        });
+
         for (const [what, mutate, policy] of variants) {
             it(`a broken variant of the queue worker — ${what} — fails ${policy}`, async () => {
                 assert.deepEqual(fired(await analyzeRun(analyzer, queueWorker)), [], "the unbroken queue worker");

@@ -46,11 +46,12 @@ describe("program toggles", () => {
             [T.queue]: 2,
             [T.queuePolicy]: 2,
             [T.redriveAllow]: 1,
-            [T.alarm]: 6, // source age, noisy tenants, DLQ depth, Errors, Throttles, RecordsRetried
+            [T.alarm]: 7, // source age, noisy tenants, DLQ depth, Errors, Throttles, RecursiveInvocationsDropped, RecordsRetried
             [T.logGroup]: 1,
             [T.role]: 1,
             [T.rolePolicy]: 1,
             [T.fn]: 1,
+            "aws:lambda/functionRecursionConfig:FunctionRecursionConfig": 1,
             [T.esm]: 1,
             "aws:cloudwatch/dashboard:Dashboard": 1,
         });

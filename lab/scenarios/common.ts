@@ -8,7 +8,7 @@ import { Order, ProcessOrder } from "../../functions/shared/order";
 import { TransientError } from "../../functions/shared/errors";
 import { Effects, LabRun, Location, orderIdsIn } from "../harness";
 import { simulatedSqsClient } from "../sim/clients";
-import { EventSourceMapping, SqsHandler } from "../sim/esm";
+import { EventSourceMapping, SqsHandler, TraceContext } from "../sim/esm";
 import { SimIdempotencyStore } from "../sim/idempotency-store";
 import type { SimSubscription, SimTopic, SubscriptionOptions } from "../sim/sns";
 import { SimQueue, SQS_METRICS_RESUME_DELAY_MS } from "../sim/sqs";
@@ -65,7 +65,7 @@ export function subscribedQueues(
     return { ...queues, deliveryDlq, subscription };
 }
 
-export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () => SqsHandler, settings: ConsumerSettings & PollerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number; alarms?: boolean } = {}): EventSourceMapping {
+export function mapping(run: LabRun, name: string, queue: SimQueue, handler: (trace: TraceContext) => SqsHandler, settings: ConsumerSettings & PollerSettings, options: { reportBatchItemFailures?: boolean; overheadMs?: number; reservedConcurrency?: number; recursiveLoop?: "Terminate" | "Allow"; alarms?: boolean } = {}): EventSourceMapping {
     const esm = new EventSourceMapping(run.clock, queue, handler, {
         functionName: name,
         batchSize: settings.batchSize,
@@ -75,6 +75,7 @@ export function mapping(run: LabRun, name: string, queue: SimQueue, handler: () 
         functionTimeoutSeconds: settings.functionTimeoutSeconds,
         reportBatchItemFailures: options.reportBatchItemFailures ?? true,
         reservedConcurrency: options.reservedConcurrency,
+        recursiveLoop: options.recursiveLoop,
         overheadMs: options.overheadMs ?? 20,
         cloudwatch: run.cloudwatch, billing: run.billing,
         memoryMb: settings.memorySizeMb,

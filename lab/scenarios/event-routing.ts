@@ -10,7 +10,7 @@ import { Scenario } from "../scenario";
 import { AsyncHandler, AsyncLambda, ASYNC_RETRY_DELAYS_MS } from "../sim/async-lambda";
 import { simulatedEventBridgeClient } from "../sim/clients";
 import { lambdaContext } from "../sim/esm";
-import { EVENTBRIDGE_BACKOFF, SimEventBus } from "../sim/eventbridge";
+import { BusLog, BusLogStep, EVENTBRIDGE_BACKOFF, SimEventBus } from "../sim/eventbridge";
 import { SimQueue } from "../sim/sqs";
 import { countingStep, DLQ_ALARM_SLACK_SECONDS, orderLocator, seconds } from "./common";
 
@@ -37,6 +37,20 @@ function produce(run: LabRun, bus: SimEventBus, list: ReturnType<typeof orders>)
     });
 }
 
+/**
+ * What the followed event's bus log shows, step by step, with repeats folded ("INVOCATION_ATTEMPT_THROTTLE ×186"):
+ * the path a user reads in the bus's log group.
+ */
+export function logPath(log: BusLog): string {
+    const steps: [BusLogStep, number][] = [];
+    for (const r of log.records) {
+        const last = steps[steps.length - 1];
+        if (last && last[0] === r.message_type) last[1]++;
+        else steps.push([r.message_type, 1]);
+    }
+    return steps.map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(" → ");
+}
+
 const queue = (run: LabRun, name: string) => new SimQueue(run.clock, { name, visibilityTimeoutSeconds: 30, retentionSeconds: DLQ_RETENTION_SECONDS, cloudwatch: run.cloudwatch, billing: run.billing });
 
 export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
@@ -44,12 +58,16 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     healthy: { outageHours: "0" },
     title: "An EventBridge target that keeps failing",
     pattern: "eventRouting",
+    // INFO: the bus log then shows the followed event received and matched too, not only its failures (ERROR, the stack's default).
+    settings: { busLogLevel: "INFO" },
     awsRule: "EventBridge retries a delivery that fails with a retriable error, \"with an exponential back off and jitter\", for 24 hours and up to 185 "
         + "retries (186 attempts) by default, or until the target's maximumRetryAttempts / maximumEventAgeInSeconds; it does not retry an error from "
         + "missing permissions or a target that no longer exists. Then the event goes to the target's DLQ with RULE_ARN, TARGET_ARN, ERROR_CODE, "
         + "ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS attributes, or is dropped (EventBridge user guide, \"How EventBridge retries "
         + "delivering events\", \"Using dead-letter queues to process undelivered events\"). AWS publishes no backoff delays: the lab assumes 1 s "
-        + "doubling capped at 10 minutes, jittered to 50–100 %.",
+        + "doubling capped at 10 minutes, jittered to 50–100 %. With logging on, the bus logs each step of an event's processing as a record "
+        + "(message_type EVENT_RECEIPT, RULE_MATCH, INVOCATION_ATTEMPT_*, INVOCATION_FAILURE, INVOCATION_DLQ, …) at the levels ERROR, INFO or TRACE "
+        + "(\"Logging event buses\", \"Amazon EventBridge event bus log schema\").",
     assumes: (p) => (p.failure !== "retriable" ? [] : [{
         name: "EVENTBRIDGE_BACKOFF", value: `retries ${EVENTBRIDGE_BACKOFF.firstMs / 1000} s apart, doubling, capped at ${EVENTBRIDGE_BACKOFF.capMs / 60_000} minutes, each jittered to ${100 * (1 - EVENTBRIDGE_BACKOFF.jitter)}–100 % (AWS: "exponential back off and jitter", no delays)`,
         figures: "when each attempt came, the hours until the DLQ, which limit ran out first (EXHAUSTED_RETRY_CONDITION) and the events waiting over time", detection: true,
@@ -64,7 +82,8 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
     faultEndSeconds: (_s, p) => (Number(p.outageHours) > 0 ? Number(p.outageHours) * 3600 : null),
     async run(run, settings, params, go) {
         const list = orders(Number(params.orders), 0);
-        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing });
+        // The bus logs at the stack's level; the first event put (order-00001, high value) is followed record by record.
+        const bus = new SimEventBus(run.clock, run.random, BUS, { cloudwatch: run.cloudwatch, billing: run.billing, log: { level: settings.busLogLevel, follow: 1 } });
         const highValue = queue(run, "high-value");
         const targetDlq = queue(run, "high-value-target-dlq");
         run.alarms.deadLetterQueue("event-routing-high-value-target-dlq", targetDlq);
@@ -103,8 +122,20 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
         const attempts = journeys.map((j) => j.attempts);
         const hoursToDlq = journeys.filter((j) => j.outcome === "dead-lettered").map((j) => (j.endedAt ?? 0) / 3_600_000);
         const attrs = [...targetDlq.messages()][0]?.attributes ?? {};
+        const log = bus.log!;
+        const path = log.records.map((r) => r.message_type);
+        const followed = journeys[0];
+        // The path the level shows for how the followed event's delivery ended (INFO and TRACE add the receipt and match).
+        const ending: BusLogStep[] = followed?.outcome === "delivered" ? (log.sends("INVOCATION_SUCCESS") ? ["INVOCATION_SUCCESS"] : [])
+            : followed?.outcome === "dead-lettered" ? ["INVOCATION_FAILURE", "INVOCATION_DLQ"] : followed?.outcome === "dropped" ? ["INVOCATION_FAILURE"] : [];
+        const failedAttempts = path.filter((t) => t.startsWith("INVOCATION_ATTEMPT_") && t !== "INVOCATION_ATTEMPT_START" && t !== "INVOCATION_ATTEMPT_SUCCESS").length;
+        const opening: BusLogStep[] = log.sends("EVENT_RECEIPT") ? ["EVENT_RECEIPT", "RULE_MATCH"] : [];
+        const pathHolds = opening.every((t, i) => path.filter((p) => p === "EVENT_RECEIPT" || p === "RULE_MATCH")[i] === t)
+            && ending.every((t, i) => path[path.length - ending.length + i] === t)
+            && failedAttempts === (followed?.outcome === "delivered" ? (followed.attempts ?? 1) - 1 : followed?.attempts ?? 0);
         return {
             conservation: c,
+            eventLog: { title: `the bus log of ${list[0].orderId}'s event (level ${settings.busLogLevel}${retriable ? "; retry times follow the assumed EVENTBRIDGE_BACKOFF" : ""})`, level: settings.busLogLevel, path: logPath(log), records: log.records, counts: { ...log.counts } },
             measures: {
                 "events put": bus.counts.put,
                 "events the rule matched": rule.matched,
@@ -118,8 +149,12 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
                 "DLQ ERROR_CODE": attrs.ERROR_CODE?.stringValue ?? "none",
                 "DLQ EXHAUSTED_RETRY_CONDITION (assumed backoff)": attrs.EXHAUSTED_RETRY_CONDITION?.stringValue ?? "none",
                 "DLQ RETRY_ATTEMPTS": attrs.RETRY_ATTEMPTS?.stringValue ?? "none",
+                [`bus log records at ${settings.busLogLevel} (all events)`]: log.total,
             },
-            expectations: retriable && outageMs >= settings.targetMaximumEventAgeSeconds * 1000 ? [
+            expectations: [{
+                claim: `the bus log (level ${settings.busLogLevel}) shows the first event's path as it happened: ${opening.length > 0 ? "received, matched, " : ""}one failure record per failed attempt, then how delivery ended`,
+                holds: pathHolds,
+            }, ...(retriable && outageMs >= settings.targetMaximumEventAgeSeconds * 1000 ? [
                 { claim: "each matched event is retried until the retry policy runs out, then sits in the target's DLQ", holds: targetDlq.size === matched.size && attempts.every((a) => a > 1) },
                 { claim: `no event is tried more than 1 + maximumRetryAttempts (${settings.targetMaximumRetryAttempts}) times or after maximumEventAgeInSeconds`, holds: attempts.every((a) => a <= settings.targetMaximumRetryAttempts + 1) && hoursToDlq.every((h) => h <= settings.targetMaximumEventAgeSeconds / 3600) },
                 { claim: "the DLQ message says why: RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS",
@@ -130,11 +165,12 @@ export const EVENTBRIDGE_TARGET_DLQ: Scenario<"eventRouting"> = {
                 { claim: "an outage shorter than the retry policy loses nothing: every matched event is delivered after recovery", holds: target.stats.delivered === matched.size && targetDlq.size === 0 },
             ] : [
                 { claim: "a non-retriable error (NO_PERMISSIONS) is not retried: each matched event goes to the DLQ after one attempt", holds: targetDlq.size === matched.size && attempts.every((a) => a === 1) && attrs.ERROR_CODE?.stringValue === "NO_PERMISSIONS" },
-            ],
-            explanation: retriable
+            ])],
+            explanation: (retriable
                 ? `The high-value rule matched ${rule.matched} of ${bus.counts.put} events. Its queue target refused deliveries for ${params.outageHours} h with a retriable error, so EventBridge kept retrying `
                 + `with growing delays: up to ${Math.max(0, ...attempts)} attempts per event. ${targetDlq.size > 0 ? `When the retry policy ran out (after at most ${hoursToDlq.length ? Math.max(...hoursToDlq).toFixed(1) : 0} h with the lab's assumed backoff: AWS publishes no delays) each event went to the target's DLQ with ERROR_CODE ${attrs.ERROR_CODE?.stringValue} and EXHAUSTED_RETRY_CONDITION ${attrs.EXHAUSTED_RETRY_CONDITION?.stringValue}; without that DLQ EventBridge would have dropped them.` : "The target recovered within the retry policy, so every event was delivered late and none was lost."}`
-                : `The queue target's policy refused EventBridge (ERROR_CODE ${attrs.ERROR_CODE?.stringValue ?? "none"}, an error EventBridge does not retry), so the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`,
+                : `The queue target's policy refused EventBridge (ERROR_CODE ${attrs.ERROR_CODE?.stringValue ?? "none"}, an error EventBridge does not retry), so the ${targetDlq.size} matched events went straight to the target's DLQ after one attempt each.`)
+                + ` The bus log at ${settings.busLogLevel} shows ${list[0].orderId}'s event as ${logPath(log) || "nothing"}; over the run the level sent ${log.total} records.`,
         };
     },
 };

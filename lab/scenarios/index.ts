@@ -8,6 +8,7 @@ import { NOISY_TENANT } from "./noisy-tenant";
 import { OVERSIZED_PAYLOADS } from "./oversized-payloads";
 import { POISON_MESSAGE, POISON_MESSAGE_WHOLE_BATCH } from "./poison-message";
 import { PRODUCER_DUPLICATES } from "./producer-duplicates";
+import { RECURSIVE_REQUEUE } from "./recursive-requeue";
 import { STEADY_EVENT_ROUTING, STEADY_FAN_OUT, STEADY_IDEMPOTENT_CONSUMER, STEADY_QUEUE_WORKER } from "./steady";
 import { VISIBILITY_TIMEOUT, VISIBILITY_TIMEOUT_IDEMPOTENT } from "./visibility-timeout";
 
@@ -24,6 +25,7 @@ export const SCENARIOS = [
     ASYNC_RETRIES,
     PRODUCER_DUPLICATES,
     OVERSIZED_PAYLOADS,
+    RECURSIVE_REQUEUE,
     BATCHING_TRADEOFF,
     NOISY_TENANT,
     // Healthy baselines: no alarm may fire.

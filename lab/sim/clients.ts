@@ -9,6 +9,7 @@ import type { SQSMessageAttributes } from "aws-lambda";
 import {
     bytes, messageSize, PUT_EVENTS_LIMIT_BYTES, PUT_EVENTS_MAX_ENTRIES, putEventsEntrySize, SNS_MAX_BATCH_ENTRIES, SQS_MAX_BATCH_BYTES, SQS_MAX_BATCH_ENTRIES,
 } from "../../functions/shared/aws-limits";
+import type { TraceContext } from "./esm";
 import { SimEventBus } from "./eventbridge";
 import { ServiceRefusal } from "./limits";
 import { SimTopic } from "./sns";
@@ -49,7 +50,8 @@ function toRecordAttributes(attributes: Record<string, sqs.MessageAttributeValue
     return out;
 }
 
-export function simulatedSqsClient(queues: SimQueue[]): sqs.SQSClient {
+/** `trace`: the execution environment the client runs in, whose recursion chain count the SDK stamps on each send (esm.ts). */
+export function simulatedSqsClient(queues: SimQueue[], trace?: TraceContext): sqs.SQSClient {
     const byUrl = new Map(queues.map((q) => [q.url, q]));
     const queueOf = (url: string | undefined): SimQueue => {
         const queue = byUrl.get(url ?? "");
@@ -65,7 +67,7 @@ export function simulatedSqsClient(queues: SimQueue[]): sqs.SQSClient {
                 const attributes = toRecordAttributes(input.MessageAttributes);
                 const refused = queue.refusal(input.MessageBody ?? "", attributes);
                 if (refused) throw fail(refused);
-                const messageId = queue.send(input.MessageBody ?? "", { attributes, messageGroupId: input.MessageGroupId, messageDeduplicationId: input.MessageDeduplicationId });
+                const messageId = queue.send(input.MessageBody ?? "", { attributes, messageGroupId: input.MessageGroupId, messageDeduplicationId: input.MessageDeduplicationId, chain: trace?.chain });
                 return { MessageId: messageId, $metadata: {} };
             }
             if (command instanceof sqs.SendMessageBatchCommand) {
@@ -87,7 +89,7 @@ export function simulatedSqsClient(queues: SimQueue[]): sqs.SQSClient {
                         Failed.push({ Id: entry.Id, SenderFault: true, Code: refused.name, Message: refused.message });
                         continue;
                     }
-                    const MessageId = queue.send(entry.MessageBody ?? "", { attributes, messageGroupId: entry.MessageGroupId, messageDeduplicationId: entry.MessageDeduplicationId }, false);
+                    const MessageId = queue.send(entry.MessageBody ?? "", { attributes, messageGroupId: entry.MessageGroupId, messageDeduplicationId: entry.MessageDeduplicationId, chain: trace?.chain }, false);
                     Successful.push({ Id: entry.Id, MessageId, MD5OfMessageBody: "" });
                 }
                 return { Successful, Failed, $metadata: {} };

@@ -27,6 +27,25 @@ import { SimMessage, SimQueue } from "./sqs";
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 /**
+ * What Lambda's recursive loop detection tracks in one execution environment: the chain count of the invocation
+ * running there. AWS: "those events are automatically annotated with metadata. When your Lambda function writes one
+ * of these events to another supported AWS service using a supported version of an AWS SDK, it updates this metadata"
+ * ("Use Lambda recursive loop detection to prevent infinite loops"); the lab's SQS client reads `chain` from the
+ * environment it was made in and stamps it on what it sends. AWS does not publish the metadata's format: the lab keeps
+ * the count only.
+ */
+export interface TraceContext {
+    chain: number;
+}
+
+/**
+ * "If your function is invoked approximately 16 times in the same chain of requests, then Lambda automatically stops
+ * the next function invocation in that request chain" (same page). AWS says approximately; the lab stops exactly the
+ * 17th (an assumption of the number's exactness only).
+ */
+export const RECURSION_LIMIT = 16;
+
+/**
  * Lambda runs each concurrent invocation in its own execution environment (its own copy of the module's state) and
  * reuses a free one for the next invocation. The pool makes a handler per environment from the factory.
  */
@@ -197,6 +216,8 @@ export interface EsmOptions {
     overheadMs?: number;
     /** The run's CloudWatch: the function sends its metrics there. */
     cloudwatch?: CloudWatch;
+    /** The function's FunctionRecursionConfig (the stack sets Terminate; Lambda's default too). */
+    recursiveLoop?: "Terminate" | "Allow";
     /** The run's bill: the function meters its requests and duration there, the mapping its idle polling. */
     billing?: Billing;
     memoryMb?: number;
@@ -215,6 +236,8 @@ export interface EsmStats {
     recordsReturned: number;
     /** Throttled invocation attempts Lambda retried with the same batch (no new receive). */
     throttleRetries: number;
+    /** Invocations Lambda stopped as part of a recursive loop (RecursiveInvocationsDropped). */
+    recursionDropped: number;
     /** The lowest concurrency the pollers backed off to (undefined: never backed off). */
     lowestBackoff?: number;
     maxConcurrent: number;
@@ -238,17 +261,27 @@ export class EventSourceMapping {
     private pollersSince = 0;
     private pollersNow = 0;
     readonly stats: EsmStats = {
-        invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0, throttleRetries: 0,
+        invocations: 0, environments: 0, recordsDelivered: 0, recordsReturned: 0, maxConcurrent: 0, throttleRetries: 0, recursionDropped: 0,
         byOutcome: { success: 0, partial: 0, error: 0, timeout: 0, "invalid-response": 0, throttled: 0 },
     };
 
     private readonly environments: Environments<SqsHandler>;
+    private readonly traces = new WeakMap<SqsHandler, TraceContext>();
+    private recursionDropped: MetricSeries | undefined;
     private readonly meter: LambdaMeter | undefined;
     private readonly polling: EsmPollingMeter | undefined;
 
-    /** `handler` makes the handler of one execution environment (call createHandler in it, as the module does at init). */
-    constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, handler: () => SqsHandler, readonly options: EsmOptions) {
-        this.environments = new Environments(handler);
+    /**
+     * `handler` makes the handler of one execution environment (call createHandler in it, as the module does at init);
+     * `trace` is that environment's recursion metadata, for an SQS client that sends on its behalf.
+     */
+    constructor(private readonly clock: VirtualClock, readonly queue: SimQueue, handler: (trace: TraceContext) => SqsHandler, readonly options: EsmOptions) {
+        this.environments = new Environments(() => {
+            const trace: TraceContext = { chain: 0 };
+            const h = handler(trace);
+            this.traces.set(h, trace);
+            return h;
+        });
         if (queue.fifo && options.batchSize > 10) throw new Error(`${options.functionName}: a FIFO event source takes batches of at most 10`);
         if (options.batchSize > 10 && options.maximumBatchingWindowSeconds < 1) throw new Error(`${options.functionName}: batchSize > 10 needs a batching window of at least 1 s`);
         const refused = checkVisibilityAgainstTimeout(options.functionName, options.functionTimeoutSeconds, queue.options.visibilityTimeoutSeconds);
@@ -386,6 +419,20 @@ export class EventSourceMapping {
             }
             return;
         }
+        // Recursive loop detection: the batch's chain (its deepest record's count: how AWS judges a batch of several chains
+        // is not published, an assumption) has invoked the function RECURSION_LIMIT times. Lambda "returns a
+        // RecursiveInvocationException to the event source mapping. This increments the receiveCount value on the
+        // message. Lambda continues to retry the message, and continues to block function invocations, until Amazon SQS
+        // determines that the maxReceiveCount is exceeded and sends the message to the configured dead-letter queue."
+        let chain = 0;
+        for (const m of batch) if (m.chain > chain) chain = m.chain;
+        if (chain >= RECURSION_LIMIT && (this.options.recursiveLoop ?? "Terminate") === "Terminate") {
+            this.stats.recursionDropped++;
+            this.stats.recordsReturned += batch.length;
+            // "Lambda emits this metric as soon as it stops a recursive invocation"; not emitted with Allow.
+            if (this.options.cloudwatch) (this.recursionDropped ??= this.options.cloudwatch.metric("AWS/Lambda", "RecursiveInvocationsDropped", { FunctionName: this.options.functionName })).put(1, this.clock.now, this.clock.now);
+            return;
+        }
         this.active++;
         this.stats.invocations++;
         this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.active);
@@ -396,6 +443,7 @@ export class EventSourceMapping {
         const context = lambdaContext(this.options.functionName, `${this.options.functionName}-${++this.requests}`, () => Math.max(0, started + timeoutMs - this.clock.now));
         const handler = this.environments.take();
         this.stats.environments = this.environments.created;
+        this.traces.get(handler)!.chain = chain + 1;
         if (this.meter) this.meter.inits = this.environments.created;
         const invocation = new Invocation(batch, records, handler, context, started);
         // Lambda stops the invocation at its timeout: the handler's code never runs again and the batch returns.

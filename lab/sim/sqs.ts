@@ -77,12 +77,16 @@ export interface SimMessage {
     groupId?: string;
     deduplicationId?: string;
     sequenceNumber?: string;
+    /** Lambda's recursion metadata: how many invocations of one function this message's chain has caused (esm.ts TraceContext). */
+    chain: number;
 }
 
 export interface SendOptions {
     attributes?: SQSMessageAttributes;
     messageGroupId?: string;
     messageDeduplicationId?: string;
+    /** The recursion chain count the sender's SDK stamps (a handler sending during an invocation); 0 for any other sender. */
+    chain?: number;
 }
 
 export interface SimQueueOptions {
@@ -329,7 +333,7 @@ export class SimQueue {
         // Every field in one literal, the FIFO ones undefined on a standard queue: one object shape for every message.
         this.enqueue({
             messageId, body, attributes: options.attributes ?? EMPTY, sentAt: now, arrivedAt: now, firstReceivedAt: 0, receiveCount: 0,
-            visibleAt: now, generation: 0, receipt: undefined, state: READY,
+            visibleAt: now, generation: 0, receipt: undefined, state: READY, chain: options.chain ?? 0,
             // A standard queue's MessageGroupId makes it a fair queue's tenant.
             groupId: options.messageGroupId, deduplicationId,
             sequenceNumber: this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EventRoutingSettings } from "../config";
 import { RULE_FAILED_INVOCATIONS, RULE_RETRY_ATTEMPTS } from "../shared/alarm-definitions";
 import { alarmOn } from "../shared/alarms";
+import { awsContext } from "../shared/aws-context";
 import { ObservedFunction } from "../shared/function";
 import { DeadLetterQueue, ServiceSender } from "../shared/queue";
 import { SqsConsumer } from "../shared/sqs-consumer";
@@ -14,6 +15,64 @@ export interface EventRoutingArgs {
     settings: EventRoutingSettings;
     logRetentionDays: number;
     alarmTopicArn: pulumi.Input<string>;
+}
+
+/** Where the bus's log records go: a log group, the policy that lets CloudWatch Logs deliver into it, and the delivery. */
+export interface BusLogs {
+    logGroup: aws.cloudwatch.LogGroup;
+    resourcePolicy: aws.cloudwatch.LogResourcePolicy;
+    destination: aws.cloudwatch.LogDeliveryDestination;
+    /** One delivery source and one delivery per log type: the bus's level decides which of them receive records. */
+    sources: aws.cloudwatch.LogDeliverySource[];
+    deliveries: aws.cloudwatch.LogDelivery[];
+}
+
+/** EventBridge's log types, one delivery source each ("Configuring logs for Amazon EventBridge event buses"). */
+export const BUS_LOG_TYPES = ["ERROR_LOGS", "INFO_LOGS", "TRACE_LOGS"] as const;
+
+/**
+ * Bus logging to CloudWatch Logs as vended logs: a log group under /aws/vendedlogs/ that the stack owns, a resource
+ * policy scoped to that group letting delivery.logs.amazonaws.com write to it only for this account and these delivery
+ * sources, a delivery destination, and per log type a delivery source on the bus and a delivery pairing the two.
+ * All three log types are delivered so a level change (busLogLevel) never needs new resources.
+ */
+function busLogs(name: string, bus: aws.cloudwatch.EventBus, retentionInDays: number, opts: pulumi.CustomResourceOptions): BusLogs {
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+        name: pulumi.interpolate`/aws/vendedlogs/events/event-bus/${bus.name}`,
+        retentionInDays,
+    }, opts);
+    const id = (logType: string) => `${name}-${logType.toLowerCase().replace("_", "-")}`;
+    const sources = BUS_LOG_TYPES.map((logType) => new aws.cloudwatch.LogDeliverySource(id(logType), {
+        logType,
+        resourceArn: bus.arn,
+    }, opts));
+    const account = awsContext().accountId;
+    const resourcePolicy = new aws.cloudwatch.LogResourcePolicy(`${name}-log-delivery`, {
+        resourceArn: logGroup.arn,
+        policyDocument: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [{
+                Sid: "AllowBusLogDelivery",
+                Effect: "Allow",
+                Principal: { Service: "delivery.logs.amazonaws.com" },
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: [pulumi.interpolate`${logGroup.arn}:log-stream:*`],
+                Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": sources.map((s) => s.arn) } },
+            }],
+        }),
+    }, opts);
+    const destination = new aws.cloudwatch.LogDeliveryDestination(`${name}-logs-destination`, {
+        deliveryDestinationConfiguration: { destinationResourceArn: logGroup.arn },
+    }, opts);
+    // One delivery at a time per destination: CloudWatch Logs refuses concurrent changes to one destination (the provider's example chains them).
+    const deliveries: aws.cloudwatch.LogDelivery[] = [];
+    for (const [i, source] of sources.entries()) {
+        deliveries.push(new aws.cloudwatch.LogDelivery(`${id(BUS_LOG_TYPES[i])}-delivery`, {
+            deliverySourceName: source.name,
+            deliveryDestinationArn: destination.arn,
+        }, { ...opts, dependsOn: [resourcePolicy, ...deliveries.slice(-1)] }));
+    }
+    return { logGroup, resourcePolicy, destination, sources, deliveries };
 }
 
 /** A rule with the resources every target carries: a DLQ the rule may send to, and a failed-invocations alarm. */
@@ -31,6 +90,7 @@ interface RuleResources {
  */
 export class EventRouting extends pulumi.ComponentResource {
     readonly bus: aws.cloudwatch.EventBus;
+    readonly busLogs: BusLogs;
     readonly archive?: aws.cloudwatch.EventArchive;
     readonly highValue: RuleResources & { consumer: SqsConsumer };
     readonly euOrders: RuleResources & {
@@ -47,7 +107,11 @@ export class EventRouting extends pulumi.ComponentResource {
         const child = { parent: this };
         const retryPolicy = { maximumRetryAttempts: s.targetMaximumRetryAttempts, maximumEventAgeInSeconds: s.targetMaximumEventAgeSeconds };
 
-        this.bus = new aws.cloudwatch.EventBus(`${name}-bus`, { description: "Order events of the serverless-patterns-lab" }, child);
+        this.bus = new aws.cloudwatch.EventBus(`${name}-bus`, {
+            description: "Order events of the serverless-patterns-lab",
+            logConfig: { level: s.busLogLevel, includeDetail: s.busLogIncludeDetail ? "FULL" : "NONE" },
+        }, child);
+        this.busLogs = busLogs(`${name}-bus`, this.bus, args.logRetentionDays, child);
         if (s.archive) {
             this.archive = new aws.cloudwatch.EventArchive(`${name}-archive`, {
                 eventSourceArn: this.bus.arn,
@@ -148,7 +212,7 @@ export class EventRouting extends pulumi.ComponentResource {
             alarmTopicArn: args.alarmTopicArn,
         }, child);
 
-        this.registerOutputs({ busArn: this.bus.arn });
+        this.registerOutputs({ busArn: this.bus.arn, busLogGroupName: this.busLogs.logGroup.name });
     }
 
     /** Stack outputs: the bus, the rules, the producer, the SQS target's queue and every DLQ. */
@@ -156,6 +220,7 @@ export class EventRouting extends pulumi.ComponentResource {
         return {
             busName: this.bus.name,
             busArn: this.bus.arn,
+            busLogGroupName: this.busLogs.logGroup.name,
             ...(this.archive ? { archiveArn: this.archive.arn } : {}),
             producerFunctionName: this.producer.function.name,
             ruleArns: { highValue: this.highValue.rule.arn, euOrders: this.euOrders.rule.arn },

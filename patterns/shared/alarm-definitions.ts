@@ -126,6 +126,19 @@ export const FUNCTION_THROTTLES: MetricAlarmDefinition = {
 };
 
 /**
+ * Lambda stopped a recursive loop: RecursiveInvocationsDropped, "the number of function invocations that Lambda has
+ * stopped because your function has been invoked more than approximately 16 times in a single chain of requests",
+ * emitted "as soon as it stops a recursive invocation" (Use Lambda recursive loop detection to prevent infinite loops).
+ * 1 of 1 minute: each drop is a loop in the code, and for an SQS source the message goes on to the DLQ.
+ */
+export const FUNCTION_RECURSIVE_INVOCATIONS_DROPPED: MetricAlarmDefinition = {
+    ...base, suffix: "recursion-dropped", namespace: "AWS/Lambda", metricName: "RecursiveInvocationsDropped", statistic: "Sum", threshold: 0,
+    // notBreaching: Lambda sends the metric only when it stops an invocation (and never with recursiveLoop Allow): no loop, no datapoint, healthy.
+    treatMissingData: "notBreaching",
+    description: (subject) => `${subject}: Lambda stopped a recursive loop (the function sends to what invokes it); for an SQS source the message ends in the DLQ. Fix the code, not the setting.`,
+};
+
+/**
  * SNS gave up on a delivery. For SQS endpoints "the metric increments by 1 when Amazon SNS stops attempting message
  * deliveries" (Monitoring Amazon SNS topics using CloudWatch): at once for a client-side error, after about 23 days
  * of retries for a server-side one. 1 of 1 minute: every message given up on is in a DLQ.

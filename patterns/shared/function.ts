@@ -1,6 +1,6 @@
 import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTION_ERRORS, FUNCTION_THROTTLES } from "./alarm-definitions";
+import { FUNCTION_ERRORS, FUNCTION_RECURSIVE_INVOCATIONS_DROPPED, FUNCTION_THROTTLES } from "./alarm-definitions";
 import { alarmOn } from "./alarms";
 import { handlerArchive } from "./bundle";
 import { METRICS_NAMESPACE } from "./dashboard";
@@ -23,7 +23,8 @@ export interface ObservedFunctionArgs {
 /**
  * A Lambda function (Node.js 24, arm64, esbuild bundle) with its own log group, created first and set as the
  * function's JSON log destination so Lambda never creates one the stack does not own; a role allowed exactly
- * what `statements` list plus writing to that log group; and Errors and Throttles alarms.
+ * what `statements` list plus writing to that log group; recursive loop detection set to Terminate; and Errors,
+ * Throttles and RecursiveInvocationsDropped alarms.
  */
 export class ObservedFunction extends pulumi.ComponentResource {
     readonly logGroup: aws.cloudwatch.LogGroup;
@@ -32,6 +33,8 @@ export class ObservedFunction extends pulumi.ComponentResource {
     readonly function: aws.lambda.Function;
     readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
     readonly throttlesAlarm: aws.cloudwatch.MetricAlarm;
+    readonly recursionConfig: aws.lambda.FunctionRecursionConfig;
+    readonly recursionDroppedAlarm: aws.cloudwatch.MetricAlarm;
     /** The handler's POWERTOOLS_SERVICE_NAME: the `service` dimension of its EMF metrics. */
     readonly serviceName: string;
 
@@ -76,7 +79,7 @@ export class ObservedFunction extends pulumi.ComponentResource {
             memorySize: args.memorySizeMb,
             environment: {
                 variables: {
-                            ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
+                    ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
                     POWERTOOLS_SERVICE_NAME: this.serviceName,
                     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
                     ...args.environment,
@@ -93,6 +96,14 @@ export class ObservedFunction extends pulumi.ComponentResource {
         this.errorsAlarm = alarmOn(name, FUNCTION_ERRORS, { function: this.function }, args.alarmTopicArn, child);
 
         this.throttlesAlarm = alarmOn(name, FUNCTION_THROTTLES, { function: this.function }, args.alarmTopicArn, child);
+
+        // Terminate is Lambda's default, stated so the pack can check it and nobody flips it unseen: Lambda then stops a
+        // loop through SQS, SNS or S3 after about 16 invocations of one chain (Use Lambda recursive loop detection).
+        this.recursionConfig = new aws.lambda.FunctionRecursionConfig(`${name}-recursion`, {
+            functionName: this.function.name,
+            recursiveLoop: "Terminate",
+        }, child);
+        this.recursionDroppedAlarm = alarmOn(name, FUNCTION_RECURSIVE_INVOCATIONS_DROPPED, { function: this.function }, args.alarmTopicArn, child);
 
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn });
     }
