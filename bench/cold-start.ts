@@ -11,6 +11,7 @@ import { pathToFileURL } from "url";
 import { BUILD_DIR, bundleEntry, bundleHandler, HANDLER_FILE, handlerNames } from "../patterns/shared/bundle";
 import { FUNCTION_NODE_OPTIONS, LAMBDA_RUNTIME } from "../patterns/shared/runtime";
 import { lambdaNode } from "./lambda-node";
+import { verdict } from "./verdict";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -136,7 +137,7 @@ export function printColdStart(c: ColdStart): void {
         console.log(`| ${name} | ${r.coldStartKb.toFixed(1)} | ${r.totalKb.toFixed(1)} | ${r.initMs.toFixed(1)} | ${r.wallMs.toFixed(1)} | ${r.vsBare.toFixed(2)}× | ${r.vsEsmLoader.toFixed(2)}× |`);
     }
     for (const v of c.verdicts) {
-        const what = `${v.handler} ${v.ratio.toFixed(2)}× ${v.against === "bare node" ? "bare node" : `its floor ${v.against}`} (target ≤ ${v.max}×)`;
-        console.log(v.met ? `target met: ${what}` : `target missed by ${((v.ratio / v.max - 1) * 100).toFixed(0)} %: ${what}`);
+        const what = `${v.handler} cold init × ${v.against === "bare node" ? "bare node" : `its floor ${v.against}`}`;
+        console.log(verdict(what, v.ratio, v.max, false, (x) => `${x.toFixed(2)}×`));
     }
 }

@@ -75,4 +75,5 @@ export function printIdempotency(rows: IdempotencyRow[]): void {
     console.log("| run | records/s | ms per record |");
     console.log("|---|---:|---:|");
     for (const r of rows) console.log(`| ${r.run} | ${r.recordsPerSecond.toFixed(0)} | ${r.perRecordMs.toFixed(2)} |`);
+    console.log("no speed target for this part (issue 21 sets none): the figures are measured, not judged");
 }

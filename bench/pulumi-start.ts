@@ -9,6 +9,7 @@ import * as path from "path";
 import { BUILD_DIR } from "../patterns/shared/bundle";
 import { TOGGLES } from "../patterns/config";
 import { configuredRuntimeOptions, HostRunOptions, runThroughLanguageHost } from "../test/language-host";
+import { verdict } from "./verdict";
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const TARGET_SECONDS = 2;
@@ -83,8 +84,7 @@ export function printPulumiStart(rows: StartRow[]): void {
     console.log("|---|---|---:|---:|---:|---|---:|");
     for (const r of rows) console.log(`| ${r.mode} | ${r.patterns} | ${r.resources} | ${r.runs} | ${r.medianSeconds.toFixed(2)} | ${r.minSeconds.toFixed(2)}–${r.maxSeconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} |`);
     for (const r of rows.filter((row) => row.target !== undefined)) {
-        const over = r.medianSeconds - r.target!;
-        console.log(`target start ≤ ${r.target!.toFixed(1)} s (${r.patterns}, configured): ${over <= 0 ? "met" : `missed by ${over.toFixed(2)} s`} (median ${r.medianSeconds.toFixed(2)} s)`);
+        console.log(verdict(`start (${r.patterns}, configured, median)`, r.medianSeconds, r.target!, false, (x) => `${x.toFixed(2)} s`));
     }
 }
 

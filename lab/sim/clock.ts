@@ -14,6 +14,11 @@ interface Scheduled {
     run: () => void | Promise<void>;
 }
 
+/** An event `cancel` can empty. */
+export type Timer = Readonly<Pick<Scheduled, "at">>;
+
+const NOTHING = (): void => undefined;
+
 /** A unit of work that can be abandoned, as Lambda abandons an invocation at its timeout. */
 export interface Task {
     killed: boolean;
@@ -50,6 +55,21 @@ export class VirtualClock {
     /** Runs `run` at virtual time `at` (not before now). */
     at(at: number, run: () => void | Promise<void>): void {
         this.heap.push({ at: Math.max(at, this.current), seq: this.seq++, run });
+    }
+
+    /** Like `at`, for an event that may become moot (a timeout): `cancel` lets go of what `run` holds. */
+    timer(at: number, run: () => void | Promise<void>): Timer {
+        const event = { at: Math.max(at, this.current), seq: this.seq++, run };
+        this.heap.push(event);
+        return event;
+    }
+
+    /**
+     * The event still comes due, counts as an event and moves time as before, and does nothing: the history is the
+     * same as if it had run and found nothing to do, and until then it holds no closure (nor what that closure held).
+     */
+    cancel(timer: Timer): void {
+        (timer as Scheduled).run = NOTHING;
     }
 
     after(delayMs: number, run: () => void | Promise<void>): void {

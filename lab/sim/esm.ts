@@ -20,7 +20,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { Billing, Meter, UsageLine } from "../cost/billing";
 import { epuHours, gbSeconds, idleReceives, LAMBDA_INIT_MS } from "../cost/rules";
-import { Task, VirtualClock } from "./clock";
+import { Task, Timer, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
 
@@ -453,49 +453,52 @@ export class EventSourceMapping {
         this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.active);
         const started = this.clock.now;
         const timeoutMs = this.options.functionTimeoutSeconds * 1000;
-        const overhead = this.options.overheadMs ?? 0;
-        const records = batch.map((m) => this.queue.record(m));
+        const records = new Array<SQSRecord>(batch.length);
+        for (let i = 0; i < batch.length; i++) records[i] = this.queue.record(batch[i]);
         const context = lambdaContext(this.options.functionName, `${this.options.functionName}-${++this.requests}`, () => Math.max(0, started + timeoutMs - this.clock.now));
-        const task: Task = { killed: false };
         const handler = this.environments.take();
         this.stats.environments = this.environments.created;
         this.traces.get(handler)!.chain = chain + 1;
         if (this.meter) this.meter.inits = this.environments.created;
-        let settled = false;
-        const finish = (result: "timeout" | "error" | SQSBatchResponse | void) => {
-            if (settled) return;
-            settled = true;
-            // A timed-out environment is replaced (Lambda restarts it); a finished one is reused.
-            if (result !== "timeout") this.environments.release(handler);
-            const outcome = this.settle(batch, records, result);
-            this.stats.byOutcome[outcome.outcome]++;
-            this.stats.recordsReturned += outcome.returned;
-            this.meter?.invocation(this.clock.now - started);
-            // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
-            this.metrics?.invoked(started, this.clock.now, outcome.outcome === "error" || outcome.outcome === "timeout");
-            const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
-            if (failed && !this.options.reportBatchItemFailures) this.backOff();
-            this.active--;
-            this.poll();
-        };
+        const invocation = new Invocation(batch, records, handler, context, started);
         // Lambda stops the invocation at its timeout: the handler's code never runs again and the batch returns.
-        this.clock.at(started + timeoutMs, () => {
-            if (settled) return;
-            task.killed = true;
-            finish("timeout");
+        invocation.timeout = this.clock.timer(started + timeoutMs, () => {
+            invocation.task.killed = true;
+            this.finish(invocation, "timeout");
         });
-        this.clock.at(started, () => this.clock.spawn(task, async () => {
-            let result: "error" | SQSBatchResponse | void;
-            try {
-                result = await handler({ Records: records }, context);
-            } catch {
-                result = "error";
-            }
-            if (task.killed) return;
-            const end = this.clock.now + overhead;
-            if (end - started >= timeoutMs) return; // the timeout event settles it
-            this.clock.at(end, () => finish(result));
-        }));
+        this.clock.at(started, () => this.clock.spawn(invocation.task, () => this.execute(invocation, timeoutMs)));
+    }
+
+    private async execute(invocation: Invocation, timeoutMs: number): Promise<void> {
+        let result: "error" | SQSBatchResponse | void;
+        try {
+            result = await invocation.handler({ Records: invocation.records! }, invocation.context);
+        } catch {
+            result = "error";
+        }
+        if (invocation.task.killed) return;
+        const end = this.clock.now + (this.options.overheadMs ?? 0);
+        if (end - invocation.started >= timeoutMs) return; // the timeout event settles it
+        this.clock.at(end, () => this.finish(invocation, result));
+    }
+
+    private finish(invocation: Invocation, result: "timeout" | "error" | SQSBatchResponse | void): void {
+        if (invocation.settled) return;
+        invocation.settled = true;
+        // Its timeout event, still due, now does nothing and holds nothing: the batch and the records can go.
+        if (result !== "timeout") this.clock.cancel(invocation.timeout!);
+        // A timed-out environment is replaced (Lambda restarts it); a finished one is reused.
+        if (result !== "timeout") this.environments.release(invocation.handler);
+        const outcome = this.settle(invocation.batch, invocation.records!, result);
+        this.stats.byOutcome[outcome.outcome]++;
+        this.stats.recordsReturned += outcome.returned;
+        this.meter?.invocation(this.clock.now - invocation.started);
+        // Errors: "invocations that result in a function error" (a throw or a timeout), dated "when the function was invoked".
+        this.metrics?.invoked(invocation.started, this.clock.now, outcome.outcome === "error" || outcome.outcome === "timeout");
+        const failed = outcome.outcome === "error" || outcome.outcome === "timeout" || outcome.outcome === "invalid-response";
+        if (failed && !this.options.reportBatchItemFailures) this.backOff();
+        this.active--;
+        this.poll();
     }
 
     /** Deletes what the response lets Lambda delete; everything else returns after its visibility timeout. */
@@ -516,6 +519,15 @@ export class EventSourceMapping {
         this.queue.deleteReceivedBatch(batch, records, failures);
         return { outcome: failures.size > 0 ? "partial" : "success", returned: failures.size };
     }
+}
+
+/** One invocation of the mapping: what its events need, in one object instead of a closure each. */
+class Invocation {
+    settled = false;
+    readonly task: Task = { killed: false };
+    timeout: Timer | undefined;
+
+    constructor(readonly batch: SimMessage[], readonly records: SQSRecord[], readonly handler: SqsHandler, readonly context: Context, readonly started: number) {}
 }
 
 /** The Lambda context a real handler gets (Powertools reads the request ID and the remaining time). */

@@ -329,11 +329,14 @@ export class SimQueue {
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
         this.counts.sent++;
         this.metrics?.count("sent", 1);
+        const now = this.clock.now;
+        // Every field in one literal, the FIFO ones undefined on a standard queue: one object shape for every message.
         this.enqueue({
-            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: this.clock.now, arrivedAt: this.clock.now, firstReceivedAt: 0, receiveCount: 0,
-            visibleAt: this.clock.now, generation: 0, state: READY, chain: options.chain ?? 0,
-            ...(this.fifo ? { groupId: options.messageGroupId, deduplicationId, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) }
-                : options.messageGroupId !== undefined ? { groupId: options.messageGroupId } : {}),
+            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: now, arrivedAt: now, firstReceivedAt: 0, receiveCount: 0,
+            visibleAt: now, generation: 0, receipt: undefined, state: READY, chain: options.chain ?? 0,
+            // A standard queue's MessageGroupId makes it a fair queue's tenant.
+            groupId: options.messageGroupId, deduplicationId,
+            sequenceNumber: this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
         });
         if (!this.fifo && options.messageGroupId !== undefined) this.fair!.lastSentAt.set(options.messageGroupId, this.clock.now);
         return messageId;
@@ -730,6 +733,24 @@ export class SimQueue {
     }
 }
 
+/** A record's epoch-millisecond attribute as text: a batch's messages share their times, so the last one is kept. */
+class StampText {
+    private at = NaN;
+    private last = "";
+
+    text(at: number): string {
+        if (at !== this.at) {
+            this.at = at;
+            this.last = String(LAB_EPOCH + at);
+        }
+        return this.last;
+    }
+}
+const sentStamp = new StampText();
+const firstReceiveStamp = new StampText();
+const COUNT_TEXT = Array.from({ length: 64 }, (_, i) => String(i));
+const countText = (n: number): string => COUNT_TEXT[n] ?? String(n);
+
 /**
  * An SQS record whose MD5 is computed only if read: hashing every body costs more than the rest of a delivery. Its
  * fields are set one by one in a fixed order (body first, as the event has always listed them): one shape for every
@@ -749,20 +770,29 @@ class LabSqsRecord {
         this.body = m.body;
         this.messageId = m.messageId;
         this.receiptHandle = m.receipt!;
-        const attributes: SQSRecord["attributes"] = {
-            ApproximateReceiveCount: String(m.receiveCount),
-            SentTimestamp: String(LAB_EPOCH + m.sentAt),
-            SenderId: SENDER_ID,
-            ApproximateFirstReceiveTimestamp: String(LAB_EPOCH + m.firstReceivedAt),
-        };
-        if (m.groupId !== undefined) {
-            attributes.MessageGroupId = m.groupId;
-            if (fifo) {
-                attributes.MessageDeduplicationId = m.deduplicationId;
-                attributes.SequenceNumber = m.sequenceNumber;
+        this.attributes = m.groupId === undefined
+            ? {
+                ApproximateReceiveCount: countText(m.receiveCount),
+                SentTimestamp: sentStamp.text(m.sentAt),
+                SenderId: SENDER_ID,
+                ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
             }
-        }
-        this.attributes = attributes;
+            : fifo
+                ? {
+                    ApproximateReceiveCount: countText(m.receiveCount),
+                    SentTimestamp: sentStamp.text(m.sentAt),
+                    SenderId: SENDER_ID,
+                    ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
+                    MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
+                } as SQSRecord["attributes"]
+                // A fair queue's message: its tenant, and none of FIFO's attributes.
+                : {
+                    ApproximateReceiveCount: countText(m.receiveCount),
+                    SentTimestamp: sentStamp.text(m.sentAt),
+                    SenderId: SENDER_ID,
+                    ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
+                    MessageGroupId: m.groupId,
+                } as SQSRecord["attributes"];
         this.messageAttributes = m.attributes === EMPTY ? {} : m.attributes;
         this.eventSource = "aws:sqs";
         this.eventSourceARN = arn;
