@@ -6,10 +6,10 @@ import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import * as sqs from "@aws-sdk/client-sqs";
 import { IdempotencyItemAlreadyExistsError } from "@aws-lambda-powertools/idempotency";
 import { IdempotencyRecord } from "@aws-lambda-powertools/idempotency/persistence";
-import { Billing, costReport, dollars } from "../lab/cost/billing";
+import { Billing, costReport, dollars, round } from "../lab/cost/billing";
 import { DeployedResource, fixedMonthlyCost } from "../lab/cost/deployed";
 import { PRICE_TABLE_DATE, PRICES, usd } from "../lab/cost/prices";
-import { asyncEventExtraRequests, billedChunks, COST_ASSUMPTIONS, gbSeconds, idleReceives, LAMBDA_INIT_MS, readRequestUnits, writeRequestUnits } from "../lab/cost/rules";
+import { asyncEventExtraRequests, billedChunks, COST_ASSUMPTIONS, epuHours, gbSeconds, idleEpuHoursPerMonth, idleReceives, LAMBDA_INIT_MS, readRequestUnits, writeRequestUnits } from "../lab/cost/rules";
 import { AsyncLambda } from "../lab/sim/async-lambda";
 import { simulatedEventBridgeClient, simulatedSnsClient, simulatedSqsClient } from "../lab/sim/clients";
 import { VirtualClock } from "../lab/sim/clock";
@@ -110,6 +110,43 @@ describe("lab: cost, billed as AWS bills", () => {
             assert.equal(idleReceives(60_000), 15);
             assert.equal(idleReceives(19_999), 0, "a long poll that a message ends early is not empty");
             assert.equal(idleReceives(730 * 3600_000), 657_000);
+        });
+    });
+
+    describe(`provisioned mode: "Pricing is based on the provisioned minimum event pollers, and the event pollers consumed during autoscaling"; "SQS ESM: An EPU supports one event poller"; "calculated per second, with a 1-minute minimum"`, () => {
+        it("the minimum pollers bill from the mapping's start, idle or not; a burst adds the pollers autoscaling started (one EPU each, ESM_EPU_BILLING)", async () => {
+            const billing = billed();
+            const clock = new VirtualClock();
+            const queue = queueWith(billing, clock);
+            const esm = new EventSourceMapping(clock, queue, () => async () => undefined, {
+                functionName: "fn", batchSize: 10, maximumBatchingWindowSeconds: 0, provisionedPollers: { minimumPollers: 2, maximumPollers: 10 }, functionTimeoutSeconds: 10, reportBatchItemFailures: true, overheadMs: 1000, billing,
+            });
+            const epu = (endMs: number) => costReport(billing, endMs, 1).lines.filter((l) => l.price === "lambda.sqs-esm.epu");
+            assert.deepEqual(epu(3_600_000).map((l) => [l.resource, l.quantity, l.assumes]), [["fn", 2, ["ESM_EPU_BILLING"]]], "an idle hour: the two minimum pollers, 2 EPU-hours");
+            assert.equal(epu(10_000)[0]!.quantity, round(epuHours(0, 2)), "a 10-s run still bills a minute of each minimum poller");
+            assert.equal(epuHours(20, 2), 120 / 3600);
+            assert.equal(epuHours(3600.2, 1), 3601 / 3600, "by the second, rounded up");
+            for (let i = 0; i < 500; i++) queue.send(`{"orderId":"o-${i}"}`);
+            await clock.run(60_000);
+            assert.ok((esm.stats.peakPollers ?? 0) > 2, "the burst scaled the pollers above the minimum");
+            const seconds = esm.eventPollerSeconds(60_000);
+            assert.ok(seconds > 2 * 60, "more than the minimum's poller-seconds");
+            assert.equal(epu(60_000)[0]!.quantity, round(Math.ceil(seconds) / 3600));
+            const report = costReport(billing, 60_000, 500);
+            assert.ok(report.perMillionPerRequestUsd < report.perMillionMessagesUsd, "EPUs are billed by the hour, not by the request");
+        });
+
+        it("the README's fixed monthly cost: a mapping in provisioned mode adds its minimum pollers for 730 hours at $0.00925 per EPU-hour; the default mode none", () => {
+            const esm = (urn: string, inputs: Record<string, unknown>): DeployedResource => ({ type: "aws:lambda/eventSourceMapping:EventSourceMapping", urn, parent: "urn:pulumi:s::p::serverless-patterns-lab:patterns:QueueWorker::q", inputs: { eventSourceArn: "arn:aws:sqs:us-east-1:1:q", ...inputs } });
+            const resources: DeployedResource[] = [
+                { type: "serverless-patterns-lab:patterns:QueueWorker", urn: "urn:pulumi:s::p::serverless-patterns-lab:patterns:QueueWorker::q", parent: "", inputs: {} },
+                esm("m1", { provisionedPollerConfig: { minimumPollers: 2, maximumPollers: 200 } }),
+                esm("m2", { scalingConfig: { maximumConcurrency: 10 } }),
+            ];
+            const lines = fixedMonthlyCost(resources).queueWorker.lines.filter((l) => l.price === "lambda.sqs-esm.epu");
+            assert.deepEqual(lines.map((l) => [l.count, l.quantity, l.usd, l.assumes]), [[2, 1460, 13.505, undefined]]);
+            assert.equal(idleEpuHoursPerMonth(2), 1460);
+            assert.equal(PRICES["lambda.sqs-esm.epu"].usd, 0.00925);
         });
     });
 

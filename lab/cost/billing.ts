@@ -75,7 +75,7 @@ export interface CostReport {
     perMillionMessagesUsd: number;
     /**
      * The same without what is billed by the hour, not by the request (custom metrics, an idle mapping's empty
-     * receives): what a million more messages would add. A short run's total is mostly those.
+     * receives, provisioned mode's event poller units): what a million more messages would add. A short run's total is mostly those.
      */
     perMillionPerRequestUsd: number;
     /** The part of the total that follows from an assumption. */
@@ -108,7 +108,7 @@ export function costReport(billing: Billing, endMs: number, messages: number, ex
         byService[l.service] = (byService[l.service] ?? 0) + l.usd;
         total += l.usd;
         if (l.assumes) assumed += l.usd;
-        if (l.price === "cloudwatch.custom-metric" || l.assumes?.includes("ESM_IDLE_POLLING")) hourly += l.usd;
+        if (l.price === "cloudwatch.custom-metric" || l.price === "lambda.sqs-esm.epu" || l.assumes?.includes("ESM_IDLE_POLLING")) hourly += l.usd;
     }
     for (const k of Object.keys(byService) as CostService[]) byService[k] = round(byService[k]!);
     return {

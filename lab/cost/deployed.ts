@@ -1,11 +1,11 @@
 // What the stack costs a month just by existing, priced from the resources the Pulumi program registers (under mocks,
 // the program exactly as `pulumi up` runs it): every alarm by the metrics it reads, the alarm topic's KMS key, the
-// dashboard, and the idle polling of every SQS event source mapping. Usage (requests, duration, logs) is the lab's
+// dashboard, the idle polling of every SQS event source mapping and the minimum pollers of one in provisioned mode. Usage (requests, duration, logs) is the lab's
 // runs' to price. No Pulumi here: the resources come in as data.
 import type { ToggleKey } from "../../patterns/config";
 import { dollars, round } from "./billing";
 import { PRICE_REGION, PRICE_TABLE_DATE, PriceId, PRICES, usd } from "./prices";
-import { COST_ASSUMPTIONS, CostAssumption, HOURS_PER_MONTH, idleReceives } from "./rules";
+import { COST_ASSUMPTIONS, CostAssumption, HOURS_PER_MONTH, idleEpuHoursPerMonth, idleReceives } from "./rules";
 
 export interface DeployedResource {
     type: string;
@@ -65,10 +65,15 @@ function linesOf(r: DeployedResource): Omit<FixedLine, "usd">[] {
         case "aws:lambda/eventSourceMapping:EventSourceMapping": {
             if (!String(r.inputs.eventSourceArn ?? "").startsWith("arn:aws:sqs:")) return [];
             const fifo = String(r.inputs.eventSourceArn).endsWith(".fifo");
+            const minimumPollers: number | undefined = r.inputs.provisionedPollerConfig?.minimumPollers;
             return [{
                 item: "SQS empty receives of an idle event source mapping", price: fifo ? "sqs.fifo.request" : "sqs.standard.request", count: 1,
                 quantity: idleReceives(HOURS_PER_MONTH * 3600 * 1000), assumes: ["ESM_IDLE_POLLING"],
-            }];
+            }, ...(minimumPollers === undefined ? [] : [{
+                // Provisioned mode: "Pricing is based on the provisioned minimum event pollers", one EPU each for SQS (AWS Lambda pricing), messages or not.
+                item: "Event poller units of provisioned mode's minimum pollers", price: "lambda.sqs-esm.epu" as const, count: minimumPollers,
+                quantity: idleEpuHoursPerMonth(minimumPollers),
+            }])];
         }
         default:
             return [];

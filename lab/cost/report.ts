@@ -13,7 +13,7 @@ export function costAssumes(cost: CostReport): string {
 
 /** "$2.53 per million messages ($0.00303 for 1,200; $1.61 per million by the request, the rest by the hour) (… assumes …)". */
 export function costPerMillion(cost: CostReport): string {
-    const hourly = cost.perMillionPerRequestUsd === cost.perMillionMessagesUsd ? "" : `; by the request alone ${dollars(cost.perMillionPerRequestUsd)} per million, the rest billed by the hour: EMF custom metrics, idle polling`;
+    const hourly = cost.perMillionPerRequestUsd === cost.perMillionMessagesUsd ? "" : `; by the request alone ${dollars(cost.perMillionPerRequestUsd)} per million, the rest billed by the hour: EMF custom metrics, idle polling${cost.lines.some((l) => l.price === "lambda.sqs-esm.epu") ? ", provisioned event pollers" : ""}`;
     return `${dollars(cost.perMillionMessagesUsd)} per million messages (${dollars(cost.totalUsd)} for ${count(cost.messages)}${hourly})${costAssumes(cost)}`;
 }
 

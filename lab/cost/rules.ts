@@ -85,9 +85,32 @@ export function idleReceives(idleMs: number): number {
  */
 export const ESM_DELETE_BATCH = 10;
 
+/**
+ * Provisioned mode for an SQS event source mapping bills its event pollers in event poller units (AWS Lambda pricing,
+ * "Provisioned Mode for Event Source Mapping (ESM) Pricing"): "Pricing is based on the provisioned minimum event
+ * pollers, and the event pollers consumed during autoscaling ... You pay for the number and duration of EPUs used,
+ * measured in Event-Poller-Unit-hours"; "SQS ESM: An EPU supports one event poller"; "Pricing is calculated per
+ * second, with a 1-minute minimum". Which duration the minute applies to AWS does not say: the lab applies it to the
+ * mapping's minimum pollers (a run shorter than a minute bills a minute of them), not to each poller autoscaling adds
+ * (ESM_EPU_BILLING, an assumption, with the poller count PROVISIONED_MODE's rate gives).
+ */
+export const ESM_EPU_BILLING = { epusPerPoller: 1, minimumSeconds: 60 } as const;
+
+/** EPU-hours for `pollerSeconds` of event poller time (the minimum pollers' idle time included). */
+export function epuHours(pollerSeconds: number, minimumPollers: number): number {
+    const billed = Math.max(Math.ceil(pollerSeconds - 1e-9), minimumPollers * ESM_EPU_BILLING.minimumSeconds);
+    return (billed * ESM_EPU_BILLING.epusPerPoller) / 3600;
+}
+
+/** What the minimum pollers of provisioned mode cost a month with no traffic at all, in EPU-hours. */
+export function idleEpuHoursPerMonth(minimumPollers: number): number {
+    return minimumPollers * ESM_EPU_BILLING.epusPerPoller * HOURS_PER_MONTH;
+}
+
 /** The billing assumptions, by the name of the constant (or price) that holds each: what a cost line marked with one assumes. */
 export const COST_ASSUMPTIONS = {
     ESM_IDLE_POLLING: `an idle SQS event source mapping keeps ${ESM_IDLE_POLLING.pollers} pollers in ${ESM_IDLE_POLLING.longPollSeconds}-s long polls that return empty (AWS publishes no count)`,
+    ESM_EPU_BILLING: `provisioned mode's event pollers as the lab scales them (PROVISIONED_MODE), one EPU each, billed by the second; AWS's 1-minute minimum applied to the mapping's minimum pollers, not to each poller autoscaling adds (AWS does not say which)`,
     ESM_DELETE_BATCH: `the event source mapping deletes processed messages ${ESM_DELETE_BATCH} to a DeleteMessageBatch request (AWS does not document the call)`,
     LAMBDA_INIT_MS: `each execution environment's billed INIT phase lasts ${LAMBDA_INIT_MS} ms (the cold-start bench's figure for the largest handler)`,
     EVENTBRIDGE_BUS_LOGS: "EventBridge event-bus logs delivered to CloudWatch Logs are billed as vended logs at the first tier (the bus-logging guide gives no figure)",

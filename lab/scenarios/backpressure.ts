@@ -2,6 +2,9 @@
 // price is the age of the oldest message), beside the default scaling and provisioned pollers, and a transient downstream outage (failed records come back one
 // visibility timeout later and succeed after recovery, unless the outage outlasts the redrive policy).
 import { CONSUMER_DEFAULTS, PROVISIONED_POLLERS_LIMITS, ProvisionedPollers, QueueWorkerSettings, recommendedVisibilityTimeout, retryBudgetSeconds } from "../../patterns/config";
+import { Billing, costReport } from "../cost/billing";
+import { usd } from "../cost/prices";
+import { idleEpuHoursPerMonth } from "../cost/rules";
 import { conservation, Effects } from "../harness";
 import { Scenario } from "../scenario";
 import { INITIAL_CONCURRENCY, MAX_SQS_CONCURRENCY, PROVISIONED_MODE, SCALE_UP_PER_MINUTE } from "../sim/esm";
@@ -58,6 +61,9 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
     assumes: [{
         name: "PROVISIONED_MODE", value: `${PROVISIONED_MODE.invocationsPerPoller} concurrent invocations per event poller (AWS publishes ~5 MBps per poller, no invocation count); pollers return to the minimum once the queue is empty`,
         figures: "provisioned mode's concurrency after 1 s, peak concurrency, seconds to drain, peak event pollers and event poller-hours",
+    }, {
+        name: "ESM_EPU_BILLING", value: "one event poller unit per SQS event poller, billed by the second (AWS Lambda pricing); the 1-minute minimum applied to the minimum pollers, not to each poller autoscaling adds",
+        figures: "provisioned mode's cost per million messages (its minimum pollers' idle monthly cost is AWS's rule: minimumPollers EPUs for 730 hours)",
     }],
     horizonSeconds: (s, p) => {
         const messages = Number(p.messages);
@@ -122,6 +128,13 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
         });
         const limit = main.settings.maximumConcurrency;
         const per = PROVISIONED_MODE.invocationsPerPoller;
+        // Each mode's own bill: its queue, DLQ, function and mapping (the run's custom metrics are shared, left out).
+        const laneCost = (l: (typeof lanes)[number]) => {
+            const own = new Set([l.queues.queue.options.name, l.queues.dlq.options.name, l.esm.options.functionName]);
+            const bill = new Billing();
+            for (const m of run.billing.meters) if (own.has(m.resource)) bill.add(m);
+            return costReport(bill, end, messages);
+        };
         const byMode = (l: (typeof lanes)[number]) => ({
             [`${l.mode}: scaling`]: modeLabel(l.settings),
             [`${l.mode}: seconds to drain`]: seconds(l.drainedAt),
@@ -130,6 +143,10 @@ export const BURST_BACKPRESSURE: Scenario<"queueWorker"> = {
             ...(l.settings.provisionedPollers ? {
                 [`${l.mode}: peak event pollers`]: l.esm.stats.peakPollers ?? 0,
                 [`${l.mode}: event poller-hours`]: Math.round((l.esm.eventPollerSeconds(end) / 3600) * 1000) / 1000,
+            } : {}),
+            [`${l.mode}: cost per million messages ($)`]: Math.round(laneCost(l).perMillionMessagesUsd * 1000) / 1000,
+            ...(l.settings.provisionedPollers ? {
+                [`${l.mode}: minimum pollers idle, per month ($)`]: Math.round(usd("lambda.sqs-esm.epu", idleEpuHoursPerMonth(l.settings.provisionedPollers.minimumPollers)) * 100) / 100,
             } : {}),
         });
         const provisioned = lanes.find((l) => l.mode === "provisioned mode")!;

@@ -19,7 +19,7 @@
 // sends the function's invocation metrics when each invocation finishes, timestamped when it was invoked (LambdaMetrics).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { Billing, Meter, UsageLine } from "../cost/billing";
-import { gbSeconds, idleReceives, LAMBDA_INIT_MS } from "../cost/rules";
+import { epuHours, gbSeconds, idleReceives, LAMBDA_INIT_MS } from "../cost/rules";
 import { Task, Timer, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
 import { SimMessage, SimQueue } from "./sqs";
@@ -200,6 +200,20 @@ export class EsmPollingMeter implements Meter {
     }
 }
 
+/**
+ * Provisioned mode's event poller units (ESM_EPU_BILLING: the minimum pollers billed from the mapping's start, idle or
+ * not, and the pollers autoscaling added): read from the mapping's running poller-time total when the bill is made.
+ */
+export class EpuMeter implements Meter {
+    readonly service = "Lambda";
+
+    constructor(readonly resource: string, private readonly minimumPollers: number, private readonly pollerSeconds: (endMs: number) => number) {}
+
+    usage(endMs: number): UsageLine[] {
+        return [{ price: "lambda.sqs-esm.epu", quantity: epuHours(this.pollerSeconds(endMs), this.minimumPollers), assumption: "ESM_EPU_BILLING" }];
+    }
+}
+
 export interface EsmOptions {
     functionName: string;
     batchSize: number;
@@ -297,6 +311,7 @@ export class EventSourceMapping {
         if (options.cloudwatch) this.metrics = new LambdaMetrics(options.cloudwatch, options.functionName);
         this.meter = options.billing?.add(new LambdaMeter(options.functionName, options.memoryMb ?? DEFAULT_FUNCTION.memoryMb, options.architecture ?? DEFAULT_FUNCTION.architecture));
         this.polling = options.billing?.add(new EsmPollingMeter(queue.options.name, queue.fifo));
+        if (options.provisionedPollers) options.billing?.add(new EpuMeter(options.functionName, options.provisionedPollers.minimumPollers, (endMs) => this.eventPollerSeconds(endMs)));
         queue.polled();
         queue.onArrival(() => this.schedulePoll());
     }
