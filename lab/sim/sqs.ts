@@ -10,7 +10,7 @@
 // active, and resumed late when an idle queue becomes active again.
 import * as crypto from "crypto";
 import type { SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
+import { AttributeValue, messageSize, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MAXIMUM_MESSAGE_SIZE } from "../../functions/shared/aws-limits";
 import { Billing, CounterMeter } from "../cost/billing";
 import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
@@ -52,7 +52,7 @@ export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs:
 /** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
 const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const EMPTY: SQSMessageAttributes = Object.freeze({});
-const NO_ATTRIBUTES = {};
+const NO_ATTRIBUTES: Record<string, AttributeValue> = {};
 const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
@@ -122,11 +122,9 @@ function sqsMeter(queue: string, fifo: boolean) {
 }
 export type SqsMeter = ReturnType<typeof sqsMeter>;
 
-/** A request's billed chunks from its UTF-16 length: exact only when it may pass 64 KB (a UTF-16 unit is at most 3 UTF-8 bytes). */
-function chunksOf(body: string, attributes: SQSMessageAttributes | undefined): number {
-    if (body.length * 3 <= CHUNK_BYTES && (attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0)) return 1;
-    const values = attributes === undefined || attributes === EMPTY ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
-    return billedChunks(messageSize(body, values));
+/** The attributes as SQS sizes and checks them; one shared empty object when there are none. */
+function attributeValues(attributes: SQSMessageAttributes | undefined): Record<string, AttributeValue> {
+    return attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0 ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
 }
 
 /** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
@@ -292,7 +290,10 @@ export class SimQueue {
 
     /** Why SendMessage would refuse this message (its characters, attributes or size), or undefined. */
     refusal(body: string, attributes: SQSMessageAttributes = EMPTY): ServiceRefusal | undefined {
-        const values = attributes === EMPTY || Object.keys(attributes).length === 0 ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
+        return this.refusalOf(body, attributeValues(attributes));
+    }
+
+    private refusalOf(body: string, values: Record<string, AttributeValue>): ServiceRefusal | undefined {
         return sqsMessageRefusal(body, values, this.options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
     }
 
@@ -307,9 +308,12 @@ export class SimQueue {
      */
     send(body: string, options: SendOptions = {}, metered = true): string {
         this.metrics?.action(this.clock.now);
-        const refused = this.refusal(body, options.attributes);
+        // The attributes are sized once, for SQS's checks and for the bill.
+        const values = attributeValues(options.attributes);
+        const refused = this.refusalOf(body, values);
         if (refused) throw refused;
-        if (metered && this.meter) this.meter.counts.requests += chunksOf(body, options.attributes);
+        // Billed by 64 KB chunks; a body whose UTF-16 length cannot reach 64 KB (a unit is at most 3 UTF-8 bytes) is one.
+        if (metered && this.meter) this.meter.counts.requests += body.length * 3 <= CHUNK_BYTES && values === NO_ATTRIBUTES ? 1 : billedChunks(messageSize(body, values));
         let deduplicationId: string | undefined;
         if (options.messageGroupId !== undefined && !GROUP_ID.test(options.messageGroupId)) {
             throw new Error(`SendMessage to ${this.options.name}: MessageGroupId ${JSON.stringify(options.messageGroupId)} is not 1–128 alphanumeric or punctuation characters`);
