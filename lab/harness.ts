@@ -212,6 +212,11 @@ function withEnv<T>(vars: Record<string, string>, run: () => T): T {
  */
 const QUIET_POWERTOOLS = { POWERTOOLS_DEV: "true", POWERTOOLS_METRICS_DISABLED: "true" };
 
+/** Makes Powertools Loggers and Metrics under QUIET_POWERTOOLS: nothing written, EMF output off. */
+export function quietPowertools<T>(make: () => T): T {
+    return withEnv(QUIET_POWERTOOLS, make);
+}
+
 /** One scenario run's shared machinery. */
 export class LabRun {
     readonly clock = new VirtualClock();
@@ -232,7 +237,7 @@ export class LabRun {
 
     /** Powertools Logger that writes nothing. */
     logger(serviceName: string): Logger {
-        return withEnv(QUIET_POWERTOOLS, () => new Logger({ serviceName, logLevel: "SILENT" }));
+        return quietPowertools(() => new Logger({ serviceName, logLevel: "SILENT" }));
     }
 
     /**
@@ -243,7 +248,7 @@ export class LabRun {
      * metrics (RecordsRetried) read it there.
      */
     metrics(serviceName: string): Metrics {
-        const metrics = withEnv(QUIET_POWERTOOLS, () => new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) }));
+        const metrics = quietPowertools(() => new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: this.logger(serviceName) }));
         const emit = (name: string, value: number, dims: Record<string, string>) => {
             const now = this.clock.now;
             this.cloudwatch.metric(METRICS_NAMESPACE, name, dims).put(value, now, now);

@@ -12,6 +12,7 @@ import { createHandler as createEventProducer } from "../functions/event-produce
 import { createHandler as createFanOutProducer } from "../functions/fan-out-producer";
 import { messageSize, putEventsEntrySize } from "../functions/shared/aws-limits";
 import { ENTRY_TOO_LARGE, UnsentEntriesError } from "../functions/shared/send-batches";
+import { quietPowertools } from "../lab/harness";
 import { simulatedEventBridgeClient, simulatedSnsClient } from "../lab/sim/clients";
 import { VirtualClock } from "../lab/sim/clock";
 import { SimEventBus } from "../lab/sim/eventbridge";
@@ -35,7 +36,8 @@ const padding = fc.tuple(
 ).map(([ch, bytes]) => ch.repeat(Math.floor(bytes / Buffer.byteLength(ch))));
 
 const orders = (maxLength: number) => fc.array(padding, { minLength: 1, maxLength }).map((pads) => pads.map((note, i) => ({ orderId: `o-${i}`, amount: 1 + i, region: "eu-west-1", note })));
-const quiet = () => ({ logger: new Logger({ serviceName: "producer", logLevel: "SILENT" }), metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "producer" }), send: { delay: async () => undefined } });
+// The properties are about what is sent: the handlers' logs and EMF documents would only fill the test output.
+const quiet = () => quietPowertools(() => ({ logger: new Logger({ serviceName: "producer", logLevel: "SILENT" }), metrics: new Metrics({ namespace: "ServerlessPatternsLab", serviceName: "producer" }), send: { delay: async () => undefined } }));
 
 /** What an invoke ended with: the order IDs sent and those named as unsent, with their codes. */
 async function invoke(handler: (input: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>, input: unknown) {
