@@ -18,7 +18,7 @@ import { EventSourceMapping, LambdaMeter } from "../lab/sim/esm";
 import { SimEventBus } from "../lab/sim/eventbridge";
 import { SimIdempotencyStore } from "../lab/sim/idempotency-store";
 import { SimTopic } from "../lab/sim/sns";
-import { SimQueue } from "../lab/sim/sqs";
+import { SimQueue, stringAttribute } from "../lab/sim/sqs";
 
 const KB = 1024;
 const billed = () => new Billing();
@@ -61,6 +61,15 @@ describe("lab: cost, billed as AWS bills", () => {
             for (let i = 0; i < 10; i++) queue.send("y".repeat(10 * KB));
             queue.receive(10);
             assert.equal(queue.meter!.counts.requests, 1 + 10 + 2);
+        });
+
+        it("a message's attributes are payload too: 10 messages of small bodies with 7 KB of attributes each (70 KB) are two requests to send one by one and two to receive", () => {
+            const queue = queueWith(billed());
+            const attributes = { trace: stringAttribute("t".repeat(7 * KB)) };
+            for (let i = 0; i < 10; i++) queue.send(`{"orderId":"o-${i}"}`, { attributes });
+            assert.equal(queue.meter!.counts.requests, 10, "each send is 7 KB: one request");
+            assert.equal(queue.receive(10).length, 10);
+            assert.equal(queue.meter!.counts.requests, 10 + 2);
         });
 
         it("SendMessageBatch of ten small messages is one request, however many entries", async () => {

@@ -355,9 +355,15 @@ export class SimQueue {
         const got = this.fifo ? this.receiveFifo(max) : this.receiveStandard(max);
         if (got.length > 0) this.metrics?.count("received", got.length);
         if (this.meter) {
+            // Billed by the 64 KB chunks of the bodies and attributes returned. Without attributes, bodies whose UTF-16
+            // length cannot reach 64 KB (a unit is at most 3 UTF-8 bytes) are one request, without sizing them.
             let units = 0;
-            for (const m of got) units += m.body.length;
-            this.meter.counts.requests += units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, sqsAttributeValues(m.attributes)), 0));
+            let attributes = false;
+            for (const m of got) {
+                units += m.body.length;
+                if (m.attributes !== EMPTY) attributes = true;
+            }
+            this.meter.counts.requests += !attributes && units * 3 <= CHUNK_BYTES ? 1 : billedChunks(got.reduce((n, m) => n + messageSize(m.body, attributeValues(m.attributes)), 0));
         }
         return got;
     }
