@@ -24,16 +24,24 @@ export function sqsAttributeValues(attributes: SQSMessageAttributes): Record<str
     return out;
 }
 
+/** The attributes of a message that has none, shared: sqsMessageRefusal skips what only attributes can fail. */
+export const NO_SQS_ATTRIBUTES: Readonly<Record<string, AttributeValue>> = Object.freeze({});
+
 /**
  * Whether SQS takes a message (SendMessage, "Amazon SQS message quotas", "Amazon SQS message attributes"): a body of
  * at least one character, only the allowed characters in the body and in String values, at most 10 attributes, each
  * with a valid name (≤ 256 characters of A-Z a-z 0-9 _ - ., no AWS./Amazon. prefix, no leading, trailing or double
  * period), a String, Number or Binary type and a value, and body plus attributes within the queue's MaximumMessageSize.
  */
-export function sqsMessageRefusal(body: string, attributes: Record<string, AttributeValue>, maximumMessageSize: number): ServiceRefusal | undefined {
+export function sqsMessageRefusal(body: string, attributes: Readonly<Record<string, AttributeValue>>, maximumMessageSize: number): ServiceRefusal | undefined {
     if (body.length === 0) return new ServiceRefusal("MissingParameter", "The request must contain the parameter MessageBody.");
     const bad = sqsRefusedCharacter(body);
     if (bad) return new ServiceRefusal("InvalidMessageContents", `Invalid binary character '${bad}' was found in the message body, the set of allowed characters is ${SQS_CHARACTER_SET}`);
+    if (attributes === NO_SQS_ATTRIBUTES) {
+        // A UTF-16 unit is at most 3 UTF-8 bytes: a body this short fits without counting its bytes.
+        if (body.length * 3 <= maximumMessageSize) return undefined;
+        return messageSize(body) > maximumMessageSize ? tooLong(maximumMessageSize) : undefined;
+    }
     const names = Object.keys(attributes);
     if (names.length > SQS_MAX_MESSAGE_ATTRIBUTES) {
         return new ServiceRefusal("InvalidParameterValue", `Number of message attributes [${names.length}] exceeds the allowed maximum [${SQS_MAX_MESSAGE_ATTRIBUTES}].`);
@@ -51,7 +59,9 @@ export function sqsMessageRefusal(body: string, attributes: Record<string, Attri
         const badValue = binary ? undefined : sqsRefusedCharacter(a.StringValue!);
         if (badValue) return new ServiceRefusal("InvalidMessageContents", `Invalid binary character '${badValue}' was found in the value of message attribute '${name}', the set of allowed characters is ${SQS_CHARACTER_SET}`);
     }
-    const size = messageSize(body, attributes);
-    if (size > maximumMessageSize) return new ServiceRefusal("InvalidParameterValue", `One or more parameters are invalid. Reason: Message must be shorter than ${maximumMessageSize} bytes.`);
-    return undefined;
+    return messageSize(body, attributes) > maximumMessageSize ? tooLong(maximumMessageSize) : undefined;
+}
+
+function tooLong(maximumMessageSize: number): ServiceRefusal {
+    return new ServiceRefusal("InvalidParameterValue", `One or more parameters are invalid. Reason: Message must be shorter than ${maximumMessageSize} bytes.`);
 }

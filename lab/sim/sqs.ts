@@ -15,7 +15,7 @@ import { Billing, CounterMeter } from "../cost/billing";
 import { billedChunks, CHUNK_BYTES, ESM_DELETE_BATCH } from "../cost/rules";
 import { LAB_EPOCH, MinHeap, VirtualClock } from "./clock";
 import type { CloudWatch, MetricSeries } from "./cloudwatch";
-import { ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
+import { NO_SQS_ATTRIBUTES, ServiceRefusal, sqsAttributeValues, sqsMessageRefusal } from "./limits";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "123456789012";
@@ -52,33 +52,65 @@ export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs:
 /** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
 const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const EMPTY: SQSMessageAttributes = Object.freeze({});
-const NO_ATTRIBUTES: Record<string, AttributeValue> = {};
 const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
 const HIDDEN = 1;
 const GONE = 2;
 
+/**
+ * A message in a queue. Its ID is the n-th of the queue it was first sent to (messageIdFor) and becomes text only when
+ * something reads it: a queue holding a million messages holds no million ID strings (each cost more memory than the
+ * rest of the message). Made by `newMessage` only.
+ */
 export interface SimMessage {
-    messageId: string;
-    body: string;
-    attributes: SQSMessageAttributes;
+    readonly messageId: string;
+    /** The ID's queue part and number (a DLQ keeps the source's). */
+    readonly idPrefix: string;
+    readonly idNumber: number;
+    readonly body: string;
+    readonly attributes: SQSMessageAttributes;
     /** Enqueue time, which retention counts from; a standard DLQ keeps the source's. */
-    sentAt: number;
+    readonly sentAt: number;
     /** When the message arrived in this queue: ApproximateAgeOfOldestMessage counts from here (in a DLQ, the move). */
-    arrivedAt: number;
+    readonly arrivedAt: number;
     firstReceivedAt: number;
     receiveCount: number;
     visibleAt: number;
     /** Bumped on every receive: a receipt handle is valid only for its generation. */
     generation: number;
-    receipt?: string;
+    /** The latest receipt handle (released once the message is gone: nothing compares it after that). */
+    receipt: string | undefined;
     state: number;
-    groupId?: string;
-    deduplicationId?: string;
-    sequenceNumber?: string;
+    readonly groupId: string | undefined;
+    readonly deduplicationId: string | undefined;
+    readonly sequenceNumber: string | undefined;
     /** Lambda's recursion metadata: how many invocations of one function this message's chain has caused (esm.ts TraceContext). */
-    chain: number;
+    readonly chain: number;
+}
+
+/** What every message shares: the ID getter. */
+const MESSAGE_PROTOTYPE = Object.defineProperty({}, "messageId", {
+    get(this: SimMessage): string {
+        return this.idPrefix + messageIdSuffix(this.idNumber);
+    },
+});
+
+/**
+ * A message, received by nobody yet. One object literal (not a class) for every message, every field in one order:
+ * V8 then allocates these long-lived objects straight in the old generation (allocation-site pretenuring), where
+ * instances of a class are each copied through the young generation first; with a million queued messages that
+ * copying was most of the garbage collector's time.
+ */
+function newMessage(
+    idPrefix: string, idNumber: number, body: string, attributes: SQSMessageAttributes, sentAt: number, arrivedAt: number, chain: number,
+    groupId: string | undefined, deduplicationId: string | undefined, sequenceNumber: string | undefined,
+): SimMessage {
+    const m = {
+        __proto__: MESSAGE_PROTOTYPE, idPrefix, idNumber, body, attributes, sentAt, arrivedAt, firstReceivedAt: 0, receiveCount: 0,
+        visibleAt: arrivedAt, generation: 0, receipt: undefined, state: READY, groupId, deduplicationId, sequenceNumber, chain,
+    } satisfies Omit<SimMessage, "messageId"> & { __proto__: object };
+    return m as unknown as SimMessage;
 }
 
 export interface SendOptions {
@@ -123,8 +155,8 @@ function sqsMeter(queue: string, fifo: boolean) {
 export type SqsMeter = ReturnType<typeof sqsMeter>;
 
 /** The attributes as SQS sizes and checks them; one shared empty object when there are none. */
-function attributeValues(attributes: SQSMessageAttributes | undefined): Record<string, AttributeValue> {
-    return attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0 ? NO_ATTRIBUTES : sqsAttributeValues(attributes);
+function attributeValues(attributes: SQSMessageAttributes | undefined): Readonly<Record<string, AttributeValue>> {
+    return attributes === undefined || attributes === EMPTY || Object.keys(attributes).length === 0 ? NO_SQS_ATTRIBUTES : sqsAttributeValues(attributes);
 }
 
 /** A String message attribute as the Lambda SQS event (and so the lab's queues) spell it. */
@@ -293,7 +325,7 @@ export class SimQueue {
         return this.refusalOf(body, attributeValues(attributes));
     }
 
-    private refusalOf(body: string, values: Record<string, AttributeValue>): ServiceRefusal | undefined {
+    private refusalOf(body: string, values: Readonly<Record<string, AttributeValue>>): ServiceRefusal | undefined {
         return sqsMessageRefusal(body, values, this.options.maximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
     }
 
@@ -313,7 +345,7 @@ export class SimQueue {
         const refused = this.refusalOf(body, values);
         if (refused) throw refused;
         // Billed by 64 KB chunks; a body whose UTF-16 length cannot reach 64 KB (a unit is at most 3 UTF-8 bytes) is one.
-        if (metered && this.meter) this.meter.counts.requests += body.length * 3 <= CHUNK_BYTES && values === NO_ATTRIBUTES ? 1 : billedChunks(messageSize(body, values));
+        if (metered && this.meter) this.meter.counts.requests += body.length * 3 <= CHUNK_BYTES && values === NO_SQS_ATTRIBUTES ? 1 : billedChunks(messageSize(body, values));
         let deduplicationId: string | undefined;
         if (options.messageGroupId !== undefined && !GROUP_ID.test(options.messageGroupId)) {
             throw new Error(`SendMessage to ${this.options.name}: MessageGroupId ${JSON.stringify(options.messageGroupId)} is not 1–128 alphanumeric or punctuation characters`);
@@ -329,21 +361,17 @@ export class SimQueue {
                 return seen.messageId;
             }
         }
-        const messageId = this.idPrefix + messageIdSuffix(++this.sequence);
-        if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId });
+        const m = newMessage(
+            this.idPrefix, ++this.sequence, body, options.attributes ?? EMPTY, this.clock.now, this.clock.now, options.chain ?? 0,
+            // A standard queue's MessageGroupId makes it a fair queue's tenant.
+            options.messageGroupId, deduplicationId, this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
+        );
+        if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId: m.messageId });
         this.counts.sent++;
         this.metrics?.count("sent", 1);
-        const now = this.clock.now;
-        // Every field in one literal, the FIFO ones undefined on a standard queue: one object shape for every message.
-        this.enqueue({
-            messageId, body, attributes: options.attributes ?? EMPTY, sentAt: now, arrivedAt: now, firstReceivedAt: 0, receiveCount: 0,
-            visibleAt: now, generation: 0, receipt: undefined, state: READY, chain: options.chain ?? 0,
-            // A standard queue's MessageGroupId makes it a fair queue's tenant.
-            groupId: options.messageGroupId, deduplicationId,
-            sequenceNumber: this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
-        });
+        this.enqueue(m);
         if (!this.fifo && options.messageGroupId !== undefined) this.fair!.lastSentAt.set(options.messageGroupId, this.clock.now);
-        return messageId;
+        return m.messageId;
     }
 
     /** ReceiveMessage: up to `max` messages, each hidden for the visibility timeout; redrives and expires on the way. */
@@ -503,13 +531,14 @@ export class SimQueue {
     private moveIn(from: SimMessage): void {
         this.metrics?.action(this.clock.now); // not NumberOfMessagesSent: a redrive move is not a send
         this.counts.movedIn++;
-        this.enqueue({
-            ...from, receiveCount: 0, firstReceivedAt: 0, visibleAt: this.clock.now, generation: 0, state: READY, receipt: undefined,
+        this.enqueue(newMessage(
+            from.idPrefix, from.idNumber, from.body, from.attributes,
             // A FIFO DLQ starts the retention clock again (SQS developer guide, dead-letter queues).
-            sentAt: this.fifo ? this.clock.now : from.sentAt,
+            this.fifo ? this.clock.now : from.sentAt,
             // "The ApproximateAgeOfOldestMessage metric indicates when the message moved to the dead-letter queue."
-            arrivedAt: this.clock.now,
-        });
+            this.clock.now,
+            from.chain, from.groupId, from.deduplicationId, from.sequenceNumber,
+        ));
     }
 
     private enqueue(m: SimMessage): void {
@@ -547,6 +576,7 @@ export class SimQueue {
         }
         if (this.fair && m.groupId !== undefined && m.state !== GONE) this.fair.add(this.fair.live, m.groupId, -1);
         m.state = GONE;
+        m.receipt = undefined;
         this.liveCount--;
         this.idIndex?.delete(m.messageId);
         this.compactArrivals();
@@ -830,8 +860,12 @@ function messageIdPrefix(queue: string): string {
     return `${(h >>> 0).toString(16).padStart(8, "0")}-0000-4000-8000-`;
 }
 
+/** Zeros to pad a hex number to 12 digits, by its length: the same text as padStart, without its cost per message. */
+const ID_PADDING = Array.from({ length: 13 }, (_, i) => "0".repeat(12 - i));
+
 function messageIdSuffix(n: number): string {
-    return n.toString(16).padStart(12, "0");
+    const hex = n.toString(16);
+    return hex.length < 12 ? ID_PADDING[hex.length] + hex : hex;
 }
 
 /**
