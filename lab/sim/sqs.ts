@@ -75,10 +75,9 @@ export interface SimMessage {
     /** When the message arrived in this queue: ApproximateAgeOfOldestMessage counts from here (in a DLQ, the move). */
     readonly arrivedAt: number;
     firstReceivedAt: number;
+    /** Bumped on every receive (not on a duplicate delivery): a receipt handle is valid only for its receive, `<message id>#<receive count>`. */
     receiveCount: number;
     visibleAt: number;
-    /** Bumped on every receive: a receipt handle is valid only for its generation. */
-    generation: number;
     /** The latest receipt handle (released once the message is gone: nothing compares it after that). */
     receipt: string | undefined;
     state: number;
@@ -108,7 +107,7 @@ function newMessage(
 ): SimMessage {
     const m = {
         __proto__: MESSAGE_PROTOTYPE, idPrefix, idNumber, body, attributes, sentAt, arrivedAt, firstReceivedAt: 0, receiveCount: 0,
-        visibleAt: arrivedAt, generation: 0, receipt: undefined, state: READY, groupId, deduplicationId, sequenceNumber, chain,
+        visibleAt: arrivedAt, receipt: undefined, state: READY, groupId, deduplicationId, sequenceNumber, chain,
     } satisfies Omit<SimMessage, "messageId"> & { __proto__: object };
     return m as unknown as SimMessage;
 }
@@ -192,6 +191,11 @@ class Deque<T> {
         return this.items[this.head];
     }
 
+    /** The item `i` places behind the front. */
+    at(i: number): T | undefined {
+        return this.items[this.head + i];
+    }
+
     *values(): IterableIterator<T> {
         for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
     }
@@ -271,7 +275,11 @@ export class SimQueue {
     private readonly idPrefix: string;
     private readonly ready = new Deque<SimMessage>();
     private readonly hidden = new MinHeap<SimMessage>((a, b) => a.visibleAt < b.visibleAt);
-    private readonly bySendTime = new Deque<SimMessage>();
+    /**
+     * Where ApproximateAgeOfOldestMessage's oldest message is in `arrivals`: every message before it is gone or, in a
+     * standard queue, was received AGE_METRIC_RECEIVE_THRESHOLD times (a receive count only grows: it never counts again).
+     */
+    private ageFrom = 0;
     private readyCount = 0;
     private hiddenCount = 0;
     private duplicates: SimMessage[] = [];
@@ -484,11 +492,7 @@ export class SimQueue {
      * oldest messages from this alarm. A receive count only grows, so an excluded message never counts again here.
      */
     get oldestAgeMs(): number {
-        let head = this.bySendTime.peek();
-        while (head && (head.state === GONE || (!this.fifo && head.receiveCount >= AGE_METRIC_RECEIVE_THRESHOLD))) {
-            this.bySendTime.shift();
-            head = this.bySendTime.peek();
-        }
+        const head = this.oldestCounted();
         return head ? this.clock.now - head.arrivedAt : 0;
     }
 
@@ -545,7 +549,6 @@ export class SimQueue {
         this.arrivals.push(m);
         this.liveCount++;
         this.idIndex?.set(m.messageId, m);
-        this.bySendTime.push(m);
         if (this.fifo) {
             const group = this.groups.get(m.groupId!);
             if (group) group.push(m);
@@ -594,15 +597,33 @@ export class SimQueue {
         for (const m of this.arrivals.values()) if (m.state !== GONE) yield m;
     }
 
+    /** The message ApproximateAgeOfOldestMessage counts from (in arrival order, the first that still counts). */
+    private oldestCounted(): SimMessage | undefined {
+        for (let m = this.arrivals.at(this.ageFrom); m !== undefined; m = this.arrivals.at(++this.ageFrom)) {
+            if (m.state !== GONE && (this.fifo || m.receiveCount < AGE_METRIC_RECEIVE_THRESHOLD)) return m;
+        }
+        return undefined;
+    }
+
     /** Drops gone messages from the front of `arrivals`, and from everywhere once they outnumber the live ones. */
     private compactArrivals(): void {
         const arrivals = this.arrivals;
-        for (let head = arrivals.peek(); head !== undefined && head.state === GONE; head = arrivals.peek()) arrivals.shift();
+        for (let head = arrivals.peek(); head !== undefined && head.state === GONE; head = arrivals.peek()) {
+            arrivals.shift();
+            if (this.ageFrom > 0) this.ageFrom--;
+        }
         const gone = arrivals.length - this.liveCount;
         if (gone > 1024 && gone > this.liveCount) {
             const kept = new Deque<SimMessage>();
-            for (const m of arrivals.values()) if (m.state !== GONE) kept.push(m);
+            let ageFrom = 0;
+            let i = 0;
+            for (const m of arrivals.values()) {
+                if (m.state === GONE) { i++; continue; }
+                if (i++ < this.ageFrom) ageFrom++; // a kept message the age had already passed
+                kept.push(m);
+            }
             this.arrivals = kept;
+            this.ageFrom = ageFrom;
         }
     }
 
@@ -633,11 +654,7 @@ export class SimQueue {
             this.promote(at); // nothing runs between now and `at`: the messages due by then are visible then
             visible = this.readyCount;
         }
-        let head = this.bySendTime.peek();
-        while (head && (head.state === GONE || (!this.fifo && head.receiveCount >= AGE_METRIC_RECEIVE_THRESHOLD))) {
-            this.bySendTime.shift();
-            head = this.bySendTime.peek();
-        }
+        const head = this.oldestCounted();
         return { visible, oldestArrivedAt: head?.arrivedAt };
     }
 
@@ -664,15 +681,14 @@ export class SimQueue {
         if (this.metrics && !this.fifo && m.receiveCount === AGE_METRIC_RECEIVE_THRESHOLD) this.metrics.ageEnded(this.clock.now - m.arrivedAt);
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
-        m.generation++;
-        m.receipt = `${m.messageId}#${m.generation}`;
+        m.receipt = `${m.messageId}#${m.receiveCount}`;
         this.counts.received++;
     }
 
     private receiveStandard(max: number): SimMessage[] {
         this.promote();
         const out: SimMessage[] = [];
-        // An at-least-once duplicate: a message already received, handed out again under the same receipt generation.
+        // An at-least-once duplicate: a message already received, handed out again under the same receipt handle.
         while (this.duplicates.length > 0 && out.length < max) {
             const m = this.duplicates.shift()!;
             if (m.state !== HIDDEN) continue;
