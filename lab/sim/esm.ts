@@ -530,20 +530,26 @@ class Invocation {
     constructor(readonly batch: SimMessage[], readonly records: SQSRecord[], readonly handler: SqsHandler, readonly context: Context, readonly started: number) {}
 }
 
+const NO_CALLBACK = (): undefined => undefined;
+/** A function's ARN and log group, made once per function name rather than once per invocation. */
+const FUNCTION_NAMES = new Map<string, { arn: string; logGroup: string }>();
+
 /** The Lambda context a real handler gets (Powertools reads the request ID and the remaining time). */
 export function lambdaContext(functionName: string, awsRequestId: string, remaining: () => number): Context {
+    let names = FUNCTION_NAMES.get(functionName);
+    if (!names) FUNCTION_NAMES.set(functionName, (names = { arn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`, logGroup: `/aws/lambda/${functionName}` }));
     return {
         callbackWaitsForEmptyEventLoop: true,
         functionName,
         functionVersion: "$LATEST",
-        invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+        invokedFunctionArn: names.arn,
         memoryLimitInMB: "256",
         awsRequestId,
-        logGroupName: `/aws/lambda/${functionName}`,
+        logGroupName: names.logGroup,
         logStreamName: "2026/01/01/[$LATEST]lab",
         getRemainingTimeInMillis: remaining,
-        done: () => undefined,
-        fail: () => undefined,
-        succeed: () => undefined,
+        done: NO_CALLBACK,
+        fail: NO_CALLBACK,
+        succeed: NO_CALLBACK,
     };
 }
