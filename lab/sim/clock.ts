@@ -200,7 +200,7 @@ export class MinHeap<T> {
                 const l = 2 * i + 1;
                 const r = l + 1;
                 let m = i;
-                let least = last;
+                let least: T = last;
                 if (l < n && this.less(h[l], least)) { m = l; least = h[l]; }
                 if (r < n && this.less(h[r], least)) { m = r; least = h[r]; }
                 if (m === i) break;
