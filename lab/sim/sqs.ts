@@ -52,6 +52,8 @@ export const FAIR_QUEUE = { noisyShare: 0.1, noisyMinInFlight: 30, quietAfterMs:
 /** MessageGroupId: 1–128 characters, alphanumeric and punctuation (SendMessage, Amazon SQS API reference). */
 const GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const EMPTY: SQSMessageAttributes = Object.freeze({});
+/** send()'s default options, shared: not an object per call. */
+const NO_SEND_OPTIONS: SendOptions = Object.freeze({});
 const SENDER_ID = "AIDAIENQZJOLO23YVJ4VO";
 
 const READY = 0;
@@ -75,17 +77,20 @@ export interface SimMessage {
     /** When the message arrived in this queue: ApproximateAgeOfOldestMessage counts from here (in a DLQ, the move). */
     readonly arrivedAt: number;
     firstReceivedAt: number;
-    /** Bumped on every receive (not on a duplicate delivery): a receipt handle is valid only for its receive, `<message id>#<receive count>`. */
+    /** Bumped on every receive (not on a duplicate delivery): the latest receipt handle is `<message id>#<receive count>` (receiptOf). */
     receiveCount: number;
     visibleAt: number;
-    /** The latest receipt handle (released once the message is gone: nothing compares it after that). */
-    receipt: string | undefined;
     state: number;
     readonly groupId: string | undefined;
-    readonly deduplicationId: string | undefined;
-    readonly sequenceNumber: string | undefined;
+    /** A FIFO queue's message: its deduplication ID and sequence number (one field: most messages are not FIFO). */
+    readonly fifo: { readonly deduplicationId: string; readonly sequenceNumber: string } | undefined;
     /** Lambda's recursion metadata: how many invocations of one function this message's chain has caused (esm.ts TraceContext). */
     readonly chain: number;
+}
+
+/** The receipt handle of a message's latest receive (`messageId` when the caller has it already). */
+function receiptOf(m: SimMessage, messageId = m.messageId): string {
+    return `${messageId}#${m.receiveCount}`;
 }
 
 /** What every message shares: the ID getter. */
@@ -103,11 +108,11 @@ const MESSAGE_PROTOTYPE = Object.defineProperty({}, "messageId", {
  */
 function newMessage(
     idPrefix: string, idNumber: number, body: string, attributes: SQSMessageAttributes, sentAt: number, arrivedAt: number, chain: number,
-    groupId: string | undefined, deduplicationId: string | undefined, sequenceNumber: string | undefined,
+    groupId: string | undefined, fifo: SimMessage["fifo"],
 ): SimMessage {
     const m = {
         __proto__: MESSAGE_PROTOTYPE, idPrefix, idNumber, body, attributes, sentAt, arrivedAt, firstReceivedAt: 0, receiveCount: 0,
-        visibleAt: arrivedAt, receipt: undefined, state: READY, groupId, deduplicationId, sequenceNumber, chain,
+        visibleAt: arrivedAt, state: READY, groupId, fifo, chain,
     } satisfies Omit<SimMessage, "messageId"> & { __proto__: object };
     return m as unknown as SimMessage;
 }
@@ -346,7 +351,7 @@ export class SimQueue {
      * SendMessage (billed as one, by its 64 KB chunks, unless `metered` is false: an entry of a batch call the caller
      * billed). Returns the message ID (for a deduplicated FIFO send, the first message's); throws what SQS refuses.
      */
-    send(body: string, options: SendOptions = {}, metered = true): string {
+    send(body: string, options: SendOptions = NO_SEND_OPTIONS, metered = true): string {
         this.metrics?.action(this.clock.now);
         // The attributes are sized once, for SQS's checks and for the bill.
         const values = attributeValues(options.attributes);
@@ -372,7 +377,7 @@ export class SimQueue {
         const m = newMessage(
             this.idPrefix, ++this.sequence, body, options.attributes ?? EMPTY, this.clock.now, this.clock.now, options.chain ?? 0,
             // A standard queue's MessageGroupId makes it a fair queue's tenant.
-            options.messageGroupId, deduplicationId, this.fifo ? String(18_000_000_000_000_000_000 + this.sequence) : undefined,
+            options.messageGroupId, this.fifo ? { deduplicationId: deduplicationId!, sequenceNumber: String(18_000_000_000_000_000_000 + this.sequence) } : undefined,
         );
         if (deduplicationId !== undefined) this.deduplication.set(deduplicationId, { until: this.clock.now + FIFO_DEDUPLICATION_MS, messageId: m.messageId });
         this.counts.sent++;
@@ -453,7 +458,7 @@ export class SimQueue {
 
     private deleteMessage(m: SimMessage | undefined, receipt: string): boolean {
         if (!m) return false; // already gone (deleted, redriven or expired)
-        if (m.receipt !== receipt) {
+        if (receiptOf(m) !== receipt) {
             this.counts.staleDeletes++;
             if (this.random() >= (this.options.staleDeleteRate ?? 0.5)) return false;
             this.counts.staleDeletesApplied++;
@@ -541,7 +546,7 @@ export class SimQueue {
             this.fifo ? this.clock.now : from.sentAt,
             // "The ApproximateAgeOfOldestMessage metric indicates when the message moved to the dead-letter queue."
             this.clock.now,
-            from.chain, from.groupId, from.deduplicationId, from.sequenceNumber,
+            from.chain, from.groupId, from.fifo,
         ));
     }
 
@@ -579,7 +584,6 @@ export class SimQueue {
         }
         if (this.fair && m.groupId !== undefined && m.state !== GONE) this.fair.add(this.fair.live, m.groupId, -1);
         m.state = GONE;
-        m.receipt = undefined;
         this.liveCount--;
         this.idIndex?.delete(m.messageId);
         this.compactArrivals();
@@ -681,7 +685,6 @@ export class SimQueue {
         if (this.metrics && !this.fifo && m.receiveCount === AGE_METRIC_RECEIVE_THRESHOLD) this.metrics.ageEnded(this.clock.now - m.arrivedAt);
         if (m.receiveCount === 1) m.firstReceivedAt = this.clock.now;
         m.visibleAt = this.clock.now + this.options.visibilityTimeoutSeconds * 1000;
-        m.receipt = `${m.messageId}#${m.receiveCount}`;
         this.counts.received++;
     }
 
@@ -825,7 +828,7 @@ class LabSqsRecord {
     constructor(m: SimMessage, arn: string, fifo: boolean) {
         this.body = m.body;
         this.messageId = m.messageId;
-        this.receiptHandle = m.receipt!;
+        this.receiptHandle = receiptOf(m, this.messageId);
         this.attributes = m.groupId === undefined
             ? {
                 ApproximateReceiveCount: countText(m.receiveCount),
@@ -839,7 +842,7 @@ class LabSqsRecord {
                     SentTimestamp: sentStamp.text(m.sentAt),
                     SenderId: SENDER_ID,
                     ApproximateFirstReceiveTimestamp: firstReceiveStamp.text(m.firstReceivedAt),
-                    MessageGroupId: m.groupId, MessageDeduplicationId: m.deduplicationId, SequenceNumber: m.sequenceNumber,
+                    MessageGroupId: m.groupId, MessageDeduplicationId: m.fifo?.deduplicationId, SequenceNumber: m.fifo?.sequenceNumber,
                 } as SQSRecord["attributes"]
                 // A fair queue's message: its tenant, and none of FIFO's attributes.
                 : {
