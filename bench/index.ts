@@ -23,6 +23,10 @@ const PARTS: Record<string, { what: string; run(): Promise<void> }> = {
         what: "the simulator's deliveries/s and a 1,000,000-message run",
         run: async () => { const m = part<typeof import("./lab")>("./lab"); m.printLabBench(await m.labBench()); },
     },
+    test: {
+        what: "npm test's wall time and peak memory (the process tree summed and the largest process)",
+        run: async () => { const m = part<typeof import("./npm-test")>("./npm-test"); m.printNpmTestBench(await m.npmTestBench()); },
+    },
     "pulumi-start": {
         what: "language host start to the last resource registered, per pattern and mode",
         run: async () => { const m = part<typeof import("./pulumi-start")>("./pulumi-start"); m.printPulumiStart(await m.pulumiStart()); },
@@ -35,7 +39,8 @@ export const BENCH_COMMAND: Command = {
 Runs every part, or only the ones named:
 ${Object.entries(PARTS).map(([name, p]) => `  ${name.padEnd(12)} ${p.what}`).join("\n")}
 Environment: BENCH_RUNS (cold-start processes per bundle, default 21), BENCH_RECORDS (idempotency, default 2000),
-BENCH_POLICY_RESOURCES (policy, default 10000), BENCH_START_RUNS (pulumi-start, runs per configured row, default 5).
+BENCH_POLICY_RESOURCES (policy, default 10000), BENCH_START_RUNS (pulumi-start, runs per configured row, default 5),
+BENCH_TEST_RUNS (test, npm test runs, default 3).
 Exit status: 0 measured, 1 a failure, 2 a wrong argument.`,
     options: {},
     positionals: true,
