@@ -11,15 +11,10 @@ import { pathToFileURL } from "url";
 import { BUILD_DIR, bundleEntry, bundleHandler, HANDLER_FILE, handlerNames } from "../patterns/shared/bundle";
 import { FUNCTION_NODE_OPTIONS, LAMBDA_RUNTIME } from "../patterns/shared/runtime";
 import { lambdaNode } from "./lambda-node";
-import { verdict } from "./verdict";
+import { median, verdict } from "./verdict";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const FIXTURES = path.join(__dirname, "fixtures");
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-}
 
 /**
  * The speed targets, each a handler against a baseline: a handler that needs an SDK client on every request within

@@ -5,7 +5,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { verdict } from "./verdict";
+import { median, verdict } from "./verdict";
 
 export const NPM_TEST_TARGETS = { seconds: 30, mib: 1024 };
 const RUNS = Number(process.env.BENCH_TEST_RUNS ?? 3);
@@ -55,7 +55,11 @@ function pss(pid: number): number {
 /** `root` and its descendants, each with its PSS (KiB) and its command line, shortened. */
 function tree(root: number): { pid: number; kib: number; command: string }[] {
     const children = new Map<number, number[]>();
-    for (const [pid, ppid] of parents()) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    for (const [pid, ppid] of parents()) {
+        const siblings = children.get(ppid);
+        if (siblings) siblings.push(pid);
+        else children.set(ppid, [pid]);
+    }
     const out: { pid: number; kib: number; command: string }[] = [];
     const stack = [root];
     while (stack.length > 0) {
@@ -112,11 +116,6 @@ export async function npmTestBench(runs = RUNS): Promise<NpmTestRun[]> {
     for (let i = 0; i < runs; i++) out.push(await npmTestOnce());
     return out;
 }
-
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** One verdict line per target (wall median; memory as the largest run's summed tree), and what held the memory at that peak. */
 export function npmTestVerdicts(runs: NpmTestRun[]): string[] {

@@ -9,7 +9,7 @@ import * as path from "path";
 import { BUILD_DIR } from "../patterns/shared/bundle";
 import { TOGGLES } from "../patterns/config";
 import { configuredRuntimeOptions, HostRunOptions, runThroughLanguageHost } from "../test/language-host";
-import { verdict } from "./verdict";
+import { median, verdict } from "./verdict";
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const TARGET_SECONDS = 2;
@@ -21,7 +21,6 @@ export interface StartRow {
     target?: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A preload that prints the process's CPU time as it exits, so a run reports it without changing what it does. */
 const CPU_REPORTER = path.join(os.tmpdir(), "pulumi-start-cpu.js");

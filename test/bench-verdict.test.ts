@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { NpmTestRun, npmTestVerdicts } from "../bench/npm-test";
-import { verdict } from "../bench/verdict";
+import { median, verdict } from "../bench/verdict";
 
 // Every bench judges its targets with this one line: "met", or by how much and how far in per cent it was missed.
 describe("bench verdict line", () => {
@@ -37,5 +37,13 @@ describe("npm test bench verdicts", () => {
             "target npm test wall (median) ≤ 30.0 s: met (24.0 s)",
             "target npm test memory ≤ 1,024 MiB: not measured (no /proc to sample the process tree)",
         ]);
+    });
+});
+
+describe("bench median", () => {
+    it("is the middle value of an odd count and the mean of the two middle values of an even one, whatever the order", () => {
+        assert.equal(median([41, 29, 35]), 35);
+        assert.equal(median([28, 20]), 24);
+        assert.equal(median([4, 1, 3, 2]), 2.5);
     });
 });
