@@ -21,7 +21,6 @@ export interface StartRow {
     target?: number;
 }
 
-
 /** A preload that prints the process's CPU time as it exits, so a run reports it without changing what it does. */
 const CPU_REPORTER = path.join(os.tmpdir(), "pulumi-start-cpu.js");
 fs.writeFileSync(CPU_REPORTER, 'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\nCPU_MS ${(u.user + u.system) / 1000}\\n`); });\n');
